@@ -1,0 +1,78 @@
+# mail-tls - build, test, demo, install.
+#   make            build helper/mail-tls-helper
+#   make test       install missing Debian packages, unit + golden + sandbox tests
+#   make demo       start the loopback sandbox, show capabilities and status, stop it
+#   make asan       the tests again under AddressSanitizer + UBSan
+#   make install PREFIX=/usr/local DESTDIR=
+
+VERSION   := 0.1.0
+CC        ?= cc
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+PKGS      := openssl jansson uuid
+
+WARN      := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
+             -Wmissing-prototypes -Wpointer-arith -Wvla
+HARDEN    := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+OPT       ?= -O2 -g
+CFLAGS    += -std=c11 -D_DEFAULT_SOURCE -DMT_VERSION='"$(VERSION)"' $(OPT) $(WARN) $(HARDEN) \
+             $(shell pkg-config --cflags $(PKGS))
+LDFLAGS   += -pie -Wl,-z,relro,-z,now
+LDLIBS    += $(shell pkg-config --libs $(PKGS))
+
+HELPER    := helper/mail-tls-helper
+MAIN_SRC  := helper/main.c
+LIB_SRC   := $(filter-out $(MAIN_SRC),$(wildcard helper/*.c))
+LIB_OBJ   := $(LIB_SRC:.c=.o)
+LIB       := helper/libmailtls.a
+
+TEST_SRC  := $(wildcard tests/unit/test_*.c)
+TEST_BIN  := $(TEST_SRC:.c=)
+
+.PHONY: all deps test unit-test sandbox-test demo asan install clean bench
+
+all: $(HELPER)
+
+$(LIB): $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(HELPER): $(MAIN_SRC:.c=.o) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+helper/%.o: helper/%.c helper/*.h
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+tests/unit/test_%: tests/unit/test_%.c $(wildcard tests/unit/*.h tests/unit/*.inc) $(LIB)
+	$(CC) $(CFLAGS) -Ihelper $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
+
+deps:
+	./scripts/install-deps.sh
+
+# The README's test command. Runs every suite and ends with one summary line.
+test: deps
+	$(MAKE) all $(TEST_BIN)
+	./tests/run-tests
+
+unit-test: all $(TEST_BIN)
+	./tests/run-tests --unit
+
+demo: deps all
+	./tests/demo
+
+asan:
+	$(MAKE) clean
+	$(MAKE) OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	        LDFLAGS="-fsanitize=address,undefined" HARDEN="-fPIE" all $(TEST_BIN)
+	ASAN_OPTIONS=detect_leaks=1 ./tests/run-tests
+	$(MAKE) clean
+
+bench: all
+	./bench/status
+
+install: $(HELPER)
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 $(HELPER) $(DESTDIR)$(PREFIX)/sbin/mail-tls-helper
+	install -m 0644 docs/mail-tls-helper.8 $(DESTDIR)$(PREFIX)/share/man/man8/mail-tls-helper.8
+
+clean:
+	rm -f helper/*.o $(LIB) $(HELPER) $(TEST_BIN)

@@ -1,0 +1,45 @@
+/*
+ * safefile.h - opening files the helper trusts as root.
+ *
+ * A file is opened without following symlinks and judged on the open fd:
+ * a regular file, one link, owned by root, not writable by group or others.
+ * Reads are bounded. Nothing here ever writes.
+ */
+#ifndef MT_SAFEFILE_H
+#define MT_SAFEFILE_H
+
+#include <stddef.h>
+#include <sys/stat.h>
+
+#include "err.h"
+
+#define SAFEFILE_MAX (4u << 20)   /* 4 MiB: no configuration file is larger */
+
+struct safefile {
+	char *data;        /* owned; NUL-terminated (the NUL is not counted) */
+	size_t len;
+	struct stat st;    /* fstat of the fd that was read */
+};
+
+/* safefile_read - read a whole trusted file into f (data owned by f; free
+ * with safefile_free). Returns 0; 1 when the file does not exist (f left
+ * empty, no error set); -1 with unsafe_file (symlink, not regular, links,
+ * owner, mode), or io_error (read failure, larger than SAFEFILE_MAX). */
+int safefile_read(const char *path, struct safefile *f, struct mt_err *err);
+
+/* safefile_free - release f's data; f may be zeroed or already freed. */
+void safefile_free(struct safefile *f);
+
+/* safefile_check_fd - the trust rules on an open fd; st receives its fstat.
+ * Returns 0 or -1 with unsafe_file naming path. */
+int safefile_check_fd(int fd, const char *path, struct stat *st, struct mt_err *err);
+
+/* safefile_check_parents - every directory from path's parent up to "/" is
+ * owned by root and not writable by group or others, unless it is sticky
+ * (like /tmp). path must be absolute. Returns 0 or -1 with unsafe_file. */
+int safefile_check_parents(const char *path, struct mt_err *err);
+
+/* safefile_exists - 1 when path exists (lstat, no follow), else 0. */
+int safefile_exists(const char *path);
+
+#endif
