@@ -135,9 +135,12 @@ static size_t collect(const char *root)
 
 	if (realpath(root, abs) == NULL || (d = opendir(abs)) == NULL)
 		return 0;
-	while ((e = readdir(d)) != NULL && n < MAX_CASES)
-		if (e->d_name[0] != '.' && e->d_type == DT_DIR)
-			snprintf(case_dirs[n++], PATH_MAX, "%s/%s", abs, e->d_name);
+	while ((e = readdir(d)) != NULL && n < MAX_CASES) {
+		if (e->d_name[0] == '.' || e->d_type != DT_DIR)
+			continue;
+		if (snprintf(case_dirs[n], PATH_MAX, "%s/%s", abs, e->d_name) < PATH_MAX)
+			n++;
+	}
 	closedir(d);
 	qsort(case_dirs, n, sizeof(case_dirs[0]), by_name);
 	return n;

@@ -1,0 +1,45 @@
+/*
+ * pfproto.h - what a Postfix TLS setting lets a client negotiate.
+ *
+ * Owns: the meaning of one protocol-list value (smtpd_tls_protocols,
+ * smtpd_tls_mandatory_protocols, smtp_tls_protocols, ...) exactly as
+ * Postfix 3.x reads it (tls_proto_mask_lims() in src/tls/tls_misc.c, then
+ * OpenSSL's version bounds), and the @SECLEVEL=N a cipher list may carry.
+ * Never: reads files, allocates, expands $parameters, or knows which key a
+ * value came from (pfconf and postfix.c do that).
+ */
+#ifndef MT_PFPROTO_H
+#define MT_PFPROTO_H
+
+/* The built-in value of the four protocol keys: Postfix >= 3.6, and before
+ * (both mean TLSv1 and up on OpenSSL 3, which has no SSLv2/SSLv3). */
+#define PFPROTO_DEFAULT ">=TLSv1"
+#define PFPROTO_DEFAULT_PRE36 "!SSLv2, !SSLv3"
+
+struct pfproto {
+	unsigned enabled;  /* bit v set: TLS version v (enum tlsver) can be negotiated */
+	int floor;         /* the lowest enabled version; TLSVER_NONE when none is */
+	int invalid;       /* Postfix rejects the list: "Invalid TLS protocol list
+			    * ...: disabling TLS support" (enabled 0, floor NONE) */
+};
+
+/* pfproto_parse - read one protocol list (already $-expanded; borrowed,
+ * NUL-terminated, any length) into res. Tokens are separated by blanks,
+ * commas or colons: ">=V" a floor, "<=V" a ceiling (V a name of SSLv3 ...
+ * TLSv1.3, "None", or a hex protocol number), "!NAME" an exclusion, a bare
+ * NAME an inclusion (with any inclusion, every known protocol not included
+ * is excluded). Names are case-sensitive. An unknown token makes the whole
+ * list invalid. The empty list enables every version. */
+void pfproto_parse(const char *list, struct pfproto *res);
+
+/* pfproto_lowest_from - the lowest version >= from that p enables, or
+ * TLSVER_NONE. */
+int pfproto_lowest_from(const struct pfproto *p, int from);
+
+/* pfproto_seclevel - the OpenSSL security level a cipher list sets with
+ * "@SECLEVEL=N" (N a single digit 0-5; the last one wins), or -1 when it
+ * sets none. Postfix itself runs at level 0, so any N >= 1 is what blocks
+ * TLS 1.0/1.1 on OpenSSL 3. */
+int pfproto_seclevel(const char *cipherlist);
+
+#endif

@@ -1,0 +1,149 @@
+/*
+ * test_pfproto.c - Postfix protocol lists and @SECLEVEL, table-driven.
+ *
+ * Expected values follow tls_proto_mask_lims() (Postfix 3.x) and FACTS.md
+ * §4a/§7; every row names what it proves.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "pfproto.h"
+#include "tlsver.h"
+
+#define V10 (1u << TLSVER_1_0)
+#define V11 (1u << TLSVER_1_1)
+#define V12 (1u << TLSVER_1_2)
+#define V13 (1u << TLSVER_1_3)
+#define ALL (V10 | V11 | V12 | V13)
+
+struct proto_case {
+	const char *why;
+	const char *list;
+	unsigned enabled;
+	int floor;
+	int invalid;
+};
+
+static const struct proto_case proto_cases[] = {
+	{ ">= floor (Postfix >= 3.6 syntax)", ">=TLSv1.2", V12 | V13, TLSVER_1_2, 0 },
+	{ "<= is a ceiling, not a floor", "<=TLSv1.2", V10 | V11 | V12, TLSVER_1_0, 0 },
+	{ "exclusion list, commas", "!SSLv2, !SSLv3, !TLSv1, !TLSv1.1", V12 | V13, TLSVER_1_2, 0 },
+	{ "exclusion list, blanks only", "!SSLv2 !SSLv3 !TLSv1 !TLSv1.1", V12 | V13, TLSVER_1_2, 0 },
+	{ "exclusion list, colons", "!SSLv2:!SSLv3:!TLSv1:!TLSv1.1", V12 | V13, TLSVER_1_2, 0 },
+	{ "tabs, newlines, mixed separators", "\t!SSLv2,:!SSLv3\n !TLSv1 ,", V11 | V12 | V13,
+	  TLSVER_1_1, 0 },
+	{ "Plesk positive list", "TLSv1 TLSv1.1 TLSv1.2 TLSv1.3", ALL, TLSVER_1_0, 0 },
+	{ "positive list excludes what it leaves out", "TLSv1.2 TLSv1.3", V12 | V13,
+	  TLSVER_1_2, 0 },
+	{ "positive list with a hole", "TLSv1 TLSv1.2", V10 | V12, TLSVER_1_0, 0 },
+	{ "hole: the floor is the lowest enabled", ">=TLSv1.1 !TLSv1.2", V11 | V13, TLSVER_1_1, 0 },
+	{ "exclusion wins over inclusion", "TLSv1.2 TLSv1.3 !TLSv1.2", V13, TLSVER_1_3, 0 },
+	{ "unknown name: the whole list is invalid", "bogus", 0, TLSVER_NONE, 1 },
+	{ "unknown floor version", ">=TLSv9", 0, TLSVER_NONE, 1 },
+	{ "invalid token after valid ones", ">=TLSv1.2 !TLSv1.4", 0, TLSVER_NONE, 1 },
+	{ "names are case-sensitive", "tlsv1.2", 0, TLSVER_NONE, 1 },
+	{ "a lone ! is invalid", "!", 0, TLSVER_NONE, 1 },
+	{ "empty list: everything", "", ALL, TLSVER_1_0, 0 },
+	{ "separators only: everything", " ,: ", ALL, TLSVER_1_0, 0 },
+	{ "built-in default >= 3.6", PFPROTO_DEFAULT, ALL, TLSVER_1_0, 0 },
+	{ "built-in default < 3.6", PFPROTO_DEFAULT_PRE36, ALL, TLSVER_1_0, 0 },
+	{ ">=SSLv3 allows every TLS version", ">=SSLv3", ALL, TLSVER_1_0, 0 },
+	{ ">=None is no floor", ">=None", ALL, TLSVER_1_0, 0 },
+	{ "floor as a hex protocol number", ">=0x303", V12 | V13, TLSVER_1_2, 0 },
+	{ "hex without 0x", ">=302", V11 | V12 | V13, TLSVER_1_1, 0 },
+	{ "hex OpenSSL refuses: no bound", ">=305", ALL, TLSVER_1_0, 0 },
+	{ "empty >= operand is 0: no bound", ">=", ALL, TLSVER_1_0, 0 },
+	{ "hex with junk is invalid", ">=0x30g", 0, TLSVER_NONE, 1 },
+	{ "negative hex is invalid", ">=-1", 0, TLSVER_NONE, 1 },
+	{ "floor above ceiling: nothing enabled", ">=TLSv1.3 <=TLSv1.2", 0, TLSVER_NONE, 0 },
+	{ "<=SSLv3: no TLS version", "<=SSLv3", 0, TLSVER_NONE, 0 },
+	{ "last floor wins", ">=TLSv1.3 >=TLSv1.1", V11 | V12 | V13, TLSVER_1_1, 0 },
+	{ "only TLSv1.3", ">=TLSv1.3", V13, TLSVER_1_3, 0 },
+};
+
+static void test_proto_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(proto_cases) / sizeof(proto_cases[0]); i++) {
+		const struct proto_case *c = &proto_cases[i];
+		struct pfproto res;
+
+		pfproto_parse(c->list, &res);
+		print_message("  %s: \"%s\"\n", c->why, c->list);
+		assert_int_equal(res.invalid, c->invalid);
+		assert_int_equal(res.enabled, c->enabled);
+		assert_int_equal(res.floor, c->floor);
+	}
+}
+
+static void test_lowest_from(void **state)
+{
+	struct pfproto res;
+
+	(void)state;
+	pfproto_parse("TLSv1 TLSv1.3", &res);
+	assert_int_equal(pfproto_lowest_from(&res, TLSVER_1_2), TLSVER_1_3);
+	assert_int_equal(pfproto_lowest_from(&res, TLSVER_NONE), TLSVER_1_0);
+	pfproto_parse("<=TLSv1.1", &res);
+	assert_int_equal(pfproto_lowest_from(&res, TLSVER_1_2), TLSVER_NONE);
+}
+
+static void test_long_list(void **state)
+{
+	static char buf[64 * 1024];
+	struct pfproto res;
+	size_t n = 0;
+
+	(void)state;
+	while (n + 8 < sizeof(buf)) {
+		memcpy(buf + n, "!TLSv1, ", 8);
+		n += 8;
+	}
+	buf[n] = '\0';
+	pfproto_parse(buf, &res);
+	assert_int_equal(res.invalid, 0);
+	assert_int_equal(res.floor, TLSVER_1_1);
+}
+
+struct seclevel_case {
+	const char *why;
+	const char *list;
+	int level;
+};
+
+static const struct seclevel_case seclevel_cases[] = {
+	{ "FACTS §4a list", "aNULL:-aNULL:HIGH:MEDIUM:+RC4:@STRENGTH:@SECLEVEL=2", 2 },
+	{ "Postfix default medium list", "aNULL:-aNULL:HIGH:MEDIUM:+RC4:@STRENGTH", -1 },
+	{ "explicit level 0", "DEFAULT:@SECLEVEL=0", 0 },
+	{ "the last one wins", "@SECLEVEL=3:HIGH:@SECLEVEL=1", 1 },
+	{ "level out of range", "HIGH:@SECLEVEL=9", -1 },
+	{ "two digits are not a level", "HIGH:@SECLEVEL=10", -1 },
+	{ "blank separator", "HIGH @SECLEVEL=2", 2 },
+	{ "empty", "", -1 },
+	{ "truncated", "HIGH:@SECLEVEL=", -1 },
+};
+
+static void test_seclevel_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(seclevel_cases) / sizeof(seclevel_cases[0]); i++) {
+		print_message("  %s: \"%s\"\n", seclevel_cases[i].why, seclevel_cases[i].list);
+		assert_int_equal(pfproto_seclevel(seclevel_cases[i].list), seclevel_cases[i].level);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_proto_table),
+		cmocka_unit_test(test_lowest_from),
+		cmocka_unit_test(test_long_list),
+		cmocka_unit_test(test_seclevel_table),
+	};
+
+	return cmocka_run_group_tests_name("pfproto", tests, NULL, NULL);
+}
