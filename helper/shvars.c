@@ -357,32 +357,40 @@ static size_t assignment_name(const struct scan *sc)
 	return peek(sc, n) == '=' ? n : 0;
 }
 
-/* read_assignment - NAME=word into the command's pending list. */
+/* read_assignment - NAME=word into the command's pending list (the value
+ * is read first: `A=x$A` refers to the earlier A). */
 static int read_assignment(struct scan *sc, size_t namelen)
 {
 	struct pending *a;
 	struct sbuf value = { 0 };
+	unsigned line = sc->line;
+	char *name;
 
 	if (sc->ncmd == SHVARS_MAX_PENDING)
 		return fail(sc, "too many assignments in one command");
-	a = &sc->cmd[sc->ncmd];
-	memset(a, 0, sizeof(*a));
-	a->line = sc->line;
-	a->name = strndup(sc->s + sc->pos, namelen);
-	if (a->name == NULL) {
+	name = strndup(sc->s + sc->pos, namelen);
+	if (name == NULL) {
 		mt_err_set(sc->err, "internal", "out of memory parsing %s", sc->file);
 		return -1;
 	}
-	sc->ncmd++;                 /* owned by the list from here on */
 	sc->pos += namelen + 1;
 	sc->complex = 0;
 	if (read_word(sc, &value) != 0) {
 		free(value.p);
+		free(name);
 		return -1;
 	}
-	a->complex = sc->complex;
+	a = &sc->cmd[sc->ncmd];
 	a->value = sbuf_take(sc, &value);
-	return a->value ? 0 : -1;
+	if (a->value == NULL) {
+		free(name);
+		return -1;
+	}
+	a->name = name;
+	a->line = line;
+	a->complex = sc->complex;
+	sc->ncmd++;
+	return 0;
 }
 
 /* drop_pending - free the command's pending assignments. */

@@ -47,27 +47,47 @@ static void child_exec(char *const argv[], enum spawn_output mode, int outfd)
 	_exit(127);
 }
 
+/* exited_within - 1 when pid exits within timeout_ms (it is not reaped).
+ * A pidfd is polled; where the kernel (or valgrind) has no pidfd_open,
+ * waitid(WNOWAIT) is polled every 2 ms instead. */
+static int exited_within(pid_t pid, int timeout_ms)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+	double deadline = now_ms() + timeout_ms;
+	siginfo_t info;
+	int ready;
+
+	if (pidfd >= 0) {
+		do
+			ready = poll(&pfd, 1, timeout_ms);
+		while (ready < 0 && errno == EINTR);
+		close(pidfd);
+		return ready != 0;
+	}
+	for (;;) {
+		info.si_pid = 0;
+		if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid != 0)
+			return 1;
+		if (now_ms() >= deadline)
+			return 0;
+		usleep(2000);
+	}
+}
+
 /* wait_child - wait for pid at most timeout_ms; kill its group on timeout.
  * Fills exit_code and timed_out. */
 static void wait_child(pid_t pid, int timeout_ms, struct spawn_result *res)
 {
 	int status = 0;
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
-	int ready;
 
-	do
-		ready = pidfd >= 0 ? poll(&pfd, 1, timeout_ms) : 1;
-	while (ready < 0 && errno == EINTR);
-	if (ready == 0) {
+	if (!exited_within(pid, timeout_ms)) {
 		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
 		res->timed_out = 1;
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (pidfd >= 0)
-		close(pidfd);
 	if (res->timed_out)
 		res->exit_code = -1;
 	else if (WIFEXITED(status))

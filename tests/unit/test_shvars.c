@@ -48,6 +48,8 @@ static const struct shvars_case cases[] = {
 	{ "reference to an earlier assignment",
 	  "TLS_PROTOCOL=\"TLSv1.2\"\nTLS_STARTTLS_PROTOCOL=\"$TLS_PROTOCOL\"\n", NULL, 0,
 	  { { "TLS_PROTOCOL", "TLSv1.2", 1, 0, 0 }, { "TLS_STARTTLS_PROTOCOL", "TLSv1.2", 2, 0, 0 } } },
+	{ "reference to the name being assigned", "A=1\nA=x$A\n", NULL, 0,
+	  { { "A", "1", 1, 0, 0 }, { "A", "x1", 2, 0, 0 } } },
 	{ "reference to an unset name", "TLS_STARTTLS_PROTOCOL=\"$TLS_PROTOCOL\"\n", NULL, 0,
 	  { { "TLS_STARTTLS_PROTOCOL", "", 1, 0, 0 } } },
 	{ "braces and defaults",
