@@ -324,8 +324,7 @@ static int cr_starttls_off(struct mt_endpoint *ep, const struct cr_ctx *c, const
 	if (v == NULL || v->value[0] == 'Y' || v->value[0] == 'y')
 		return 0;
 	model_source(ep, v->file, v->line, var, v->value);
-	model_warn(ep, "tls_disabled", "%s=%s (%s line %u): Courier offers no STARTTLS here", var,
-		   v->value, v->file, v->line);
+	model_warn(ep, "tls_disabled", "%s=%s: Courier offers no STARTTLS here", var, v->value);
 	ep->effective = TLSVER_NONE;
 	return 1;
 }
@@ -362,7 +361,7 @@ static int cr_load_pair(const struct mt_profile *p, const struct cr_pair *pair, 
 
 	if (ssl == NULL || !safefile_exists(ssl))
 		return 1;
-	if (plain != NULL && (rc = shvars_load(vars, plain, err)) < 0)
+	if (plain != NULL && shvars_load(vars, plain, err) < 0)
 		return -1;
 	rc = shvars_load(vars, ssl, err);
 	return rc < 0 ? -1 : 0;

@@ -176,6 +176,19 @@ static int dv_protocols_floor(const char *list, int legacy)
 	return legacy ? TLSVER_1_3 : -1;
 }
 
+/* dv_ignored - an obsolete ssl_protocols that Dovecot 2.3 cannot convert
+ * to ssl_min_protocol: listed as ignored, with a warning. */
+static void dv_ignored(struct mt_endpoint *ep, const struct dvconf_entry *e)
+{
+	struct mt_source *s = model_source(ep, e->file, e->line, e->key, e->value);
+
+	if (s != NULL)
+		s->ignored = 1;
+	model_warn(ep, "invalid_value",
+		   "ssl_protocols '%s' names a protocol Dovecot 2.3 cannot convert to ssl_min_protocol: Dovecot ignores it",
+		   e->value);
+}
+
 /* dv_floor_modern - 2.3+: the last ssl_min_protocol, or the last obsolete
  * ssl_protocols that Dovecot can convert, protocol filter first. An
  * ssl_protocols it cannot convert is skipped, as Dovecot does, with a
@@ -198,9 +211,7 @@ static void dv_floor_modern(const struct dvconf *conf, const char *proto, struct
 			else
 				continue;
 			if (v < 0 && strcmp(e->key, "ssl_protocols") == 0) {
-				model_warn(ep, "invalid_value",
-					   "ssl_protocols '%s' (%s line %u) names no protocol Dovecot 2.3 can convert to ssl_min_protocol: it is ignored",
-					   e->value, e->file, e->line);
+				dv_ignored(ep, e);
 				continue;
 			}
 			f->e = e;
@@ -296,8 +307,7 @@ static int dv_tls_off(const struct dvconf *conf, const char *proto, struct mt_en
 	if (e == NULL || strcmp(e->value, "no") != 0)
 		return 0;
 	model_source(ep, e->file, e->line, e->key, e->value);
-	model_warn(ep, "tls_disabled", "ssl = no (%s line %u): Dovecot offers no TLS here", e->file,
-		   e->line);
+	model_warn(ep, "tls_disabled", "ssl = no: Dovecot offers no TLS here");
 	return 1;
 }
 
@@ -323,7 +333,7 @@ static void dv_fill_endpoint(const struct dvconf *conf, const struct dv_rules *r
 	dv_add_source(ep, ciphers, main_path, "ssl_cipher_list", r->ciphers_default);
 	tls_off = dv_tls_off(conf, role->protocol, ep);
 	ep->configured = f.version;
-	if (f.invalid)
+	if (f.invalid && f.e != NULL)
 		model_warn(ep, "invalid_value",
 			   "%s '%s' is not a value Dovecot knows: every TLS connection fails",
 			   f.e->key, f.e->value);
@@ -356,8 +366,8 @@ static int dv_port(const struct dvconf *conf, const struct dv_role *role, struct
 		return role->port;
 	port = strtol(e->value, &end, 10);
 	if (end == e->value || *end != '\0' || port < 0 || port > 65535) {
-		model_service_warn(svc, "invalid_value", "port '%s' (%s line %u) is not a port number",
-				   e->value, e->file, e->line);
+		model_service_warn(svc, "invalid_value", "port '%s' in '%s' is not a port number: %d assumed",
+				   e->value, role->listener, role->port);
 		return role->port;
 	}
 	return (int)port;
@@ -390,8 +400,8 @@ static void dv_warn_partial(const struct dvconf *conf, struct mt_service *svc)
 		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
 			if (strcmp(e->key, keys[k]) == 0)
 				model_service_warn(svc, "override",
-						   "%s in '%s' (%s line %u) applies to some connections only and is not shown per endpoint",
-						   e->key, e->section, e->file, e->line);
+						   "%s in '%s' applies to some connections only and is not shown per endpoint",
+						   e->key, e->section);
 	}
 }
 

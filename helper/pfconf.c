@@ -26,9 +26,11 @@ static int pf_isspace(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
+/* pf_is_name_char - a character of a $name (ISALNUM or '_'). */
 static int pf_is_name_char(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_';
 }
 
 /* ---- logical lines ------------------------------------------------------ */
@@ -191,6 +193,28 @@ static int oom(struct mt_err *err, const char *path)
 
 /* ---- main.cf -------------------------------------------------------------- */
 
+/* by_name - order of the main.cf index: name, then file order. */
+static int by_name(const void *a, const void *b)
+{
+	const struct pfconf_param *x = *(const struct pfconf_param *const *)a;
+	const struct pfconf_param *y = *(const struct pfconf_param *const *)b;
+	int c = strcmp(x->name, y->name);
+
+	return c != 0 ? c : (x > y) - (x < y);
+}
+
+/* build_index - sort pointers to the parameters for pfconf_main_find. */
+static int build_index(struct pfconf_main *mc, struct mt_err *err)
+{
+	mc->index = calloc(mc->nparams + 1, sizeof(*mc->index));
+	if (mc->index == NULL)
+		return oom(err, mc->path);
+	for (size_t i = 0; i < mc->nparams; i++)
+		mc->index[i] = &mc->params[i];
+	qsort(mc->index, mc->nparams, sizeof(*mc->index), by_name);
+	return 0;
+}
+
 int pfconf_main_parse(struct pfconf_main *mc, const char *path, const char *text, size_t len,
 		      struct mt_err *err)
 {
@@ -214,7 +238,7 @@ int pfconf_main_parse(struct pfconf_main *mc, const char *path, const char *text
 		mc->params[mc->nparams].value = value;
 		mc->params[mc->nparams++].line = first;
 	}
-	return 0;
+	return build_index(mc, err);
 }
 
 int pfconf_main_read(struct pfconf_main *mc, const char *path, struct mt_err *err)
@@ -233,17 +257,25 @@ void pfconf_main_free(struct pfconf_main *mc)
 {
 	free(mc->arena);
 	free(mc->params);
+	free(mc->index);
 	mc->arena = NULL;
 	mc->params = NULL;
+	mc->index = NULL;
 	mc->nparams = 0;
 }
 
 const struct pfconf_param *pfconf_main_find(const struct pfconf_main *mc, const char *name)
 {
-	for (size_t i = mc->nparams; i > 0; i--)
-		if (strcmp(mc->params[i - 1].name, name) == 0)
-			return &mc->params[i - 1];
-	return NULL;
+	size_t lo = 0, hi = mc->index != NULL ? mc->nparams : 0, mid;
+
+	while (lo < hi) {  /* the first entry whose name sorts after name */
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(mc->index[mid]->name, name) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && strcmp(mc->index[lo - 1]->name, name) == 0 ? mc->index[lo - 1] : NULL;
 }
 
 /* ---- master.cf ------------------------------------------------------------ */
@@ -503,10 +535,12 @@ const char *pfconf_default(const struct pfconf_main *mc, const char *name)
 void pfconf_lookup(const struct pfconf_main *mc, const struct pfconf_master *mf,
 		   const struct pfconf_service *s, const char *name, struct pfconf_value *v)
 {
-	const struct pfconf_opt *o = s != NULL && mf != NULL ? pfconf_service_opt(mf, s, name) : NULL;
+	const struct pfconf_opt *o = NULL;
 	const struct pfconf_param *pp = pfconf_main_find(mc, name);
 
 	memset(v, 0, sizeof(*v));
+	if (s != NULL && mf != NULL)
+		o = pfconf_service_opt(mf, s, name);
 	v->file = mc->path;
 	if (o != NULL) {
 		v->raw = o->value;
@@ -531,6 +565,7 @@ struct pf_expand {
 	const struct pfconf_service *s;
 	char *out;
 	size_t size, len;
+	unsigned budget;  /* references left to substitute */
 	int failed;
 };
 
@@ -570,10 +605,11 @@ static void substitute(struct pf_expand *x, const char *name, size_t n, char op,
 	char key[PF_NAME_MAX];
 	struct pfconf_value v;
 
-	if (n >= sizeof(key)) {
+	if (n >= sizeof(key) || x->budget == 0) {
 		x->failed = 1;
 		return;
 	}
+	x->budget--;
 	memcpy(key, name, n);
 	key[n] = '\0';
 	pfconf_lookup(x->mc, x->mf, x->s, key, &v);
@@ -587,7 +623,7 @@ static void substitute(struct pf_expand *x, const char *name, size_t n, char op,
  * goes on, or NULL on a syntax error. */
 static const char *expand_ref(struct pf_expand *x, const char *p, const char *end, int depth)
 {
-	const char *name = p, *name_end, *close = NULL, *text = NULL;
+	const char *name = p, *name_end, *close = NULL, *text = NULL, *limit;
 	char op = 0;
 
 	if (p < end && *p == '$') {
@@ -599,7 +635,8 @@ static const char *expand_ref(struct pf_expand *x, const char *p, const char *en
 			return NULL;
 		name = p + 1;
 	}
-	for (name_end = name; name_end < (close ? close : end) && pf_is_name_char(*name_end); name_end++)
+	limit = close != NULL ? close : end;
+	for (name_end = name; name_end < limit && pf_is_name_char(*name_end); name_end++)
 		;
 	if (name_end == name)
 		return NULL;
@@ -638,7 +675,7 @@ static void expand_text(struct pf_expand *x, const char *p, const char *end, int
 int pfconf_expand(const struct pfconf_main *mc, const struct pfconf_master *mf,
 		  const struct pfconf_service *s, const char *raw, char *out, size_t size)
 {
-	struct pf_expand x = { mc, mf, s, out, size, 0, 0 };
+	struct pf_expand x = { mc, mf, s, out, size, 0, PFCONF_EXPAND_BUDGET, 0 };
 
 	if (size == 0)
 		return -1;

@@ -21,7 +21,9 @@
 #include "err.h"
 #include "model.h"
 
-#define PFCONF_EXPAND_DEPTH 8   /* nested $name references Postfix would follow */
+#define PFCONF_EXPAND_DEPTH 8    /* nested $name references followed */
+#define PFCONF_EXPAND_BUDGET 64  /* references substituted per expansion: a
+				  * hostile $a$a$a... chain stays cheap */
 
 struct pfconf_param {
 	const char *name;   /* borrowed from the owning pfconf_main's arena */
@@ -35,6 +37,8 @@ struct pfconf_main {
 	char *arena;                  /* owned */
 	struct pfconf_param *params;  /* owned, in file order */
 	size_t nparams;
+	const struct pfconf_param **index;  /* owned: params by name, then file
+					     * order (pfconf_main_find) */
 	unsigned version;             /* Postfix major*100+minor for the built-in
 				       * defaults (pfconf_version); 0 = newest */
 };
@@ -113,9 +117,10 @@ void pfconf_lookup(const struct pfconf_main *mc, const struct pfconf_master *mf,
 
 /* pfconf_expand - expand $name, ${name}, $(name), ${name?text},
  * ${name:text} and $$ in raw as service s sees the parameters (recursively,
- * at most PFCONF_EXPAND_DEPTH deep) into out[size]. Unknown names expand to
- * "". Returns 0, or -1 when the value does not fit, nests too deep (also a
- * reference loop) or has a syntax error (out then holds "" ). */
+ * at most PFCONF_EXPAND_DEPTH deep, PFCONF_EXPAND_BUDGET references in all)
+ * into out[size]. Unknown names expand to "". Returns 0, or -1 when the
+ * value does not fit, nests too deep (also a reference loop), uses more
+ * references than the budget, or has a syntax error (out then holds ""). */
 int pfconf_expand(const struct pfconf_main *mc, const struct pfconf_master *mf,
 		  const struct pfconf_service *s, const char *raw, char *out, size_t size);
 

@@ -3,14 +3,15 @@
  *
  * Owns: the roles (DESIGN.md §2): every master.cf `inet` service whose
  * command is smtpd is `smtps` when its effective smtpd_tls_wrappermode is
- * yes, else `smtp` when it is the MX listener (smtp, *:smtp, *:25), else
- * `submission` (the profile's postfix/smtp probe port also marks the MX
- * listener, so that a sandbox's 127.0.0.1:10025 is `smtp`); which protocol key a role reads (smtpd's pre_jail_init():
- * mandatory when wrappermode, an enforcing smtpd_tls_security_level, or,
- * with no level, smtpd_enforce_tls), master.cf -o overrides winning over
- * main.cf, the cipher list's own @SECLEVEL, and the read-only `outbound`
- * (the SMTP client). Per-IP listeners of one role are one endpoint with
- * their master.cf names as instances, at the lowest floor among them.
+ * yes, else `smtp` when it is the MX listener (smtp, *:smtp, *:25, or the
+ * port of the profile's postfix/smtp probe endpoint, so that a sandbox's
+ * 127.0.0.1:10025 is `smtp`), else `submission`; which protocol key a role
+ * reads (smtpd's pre_jail_init(): the mandatory one with wrappermode, an
+ * enforcing smtpd_tls_security_level or, with no level, smtpd_enforce_tls);
+ * master.cf -o overrides winning over main.cf; a cipher list's own
+ * @SECLEVEL; and the read-only `outbound` (the SMTP client). Per-IP
+ * listeners of one role are one endpoint with their master.cf names as
+ * instances, at the lowest floor among them.
  * Never: writes a file, runs anything but `postconf -h mail_version`, or
  * reads a file other than through pfconf (safefile_read).
  */
@@ -131,7 +132,8 @@ static void pf_get(const struct pf_conf *c, const struct pfconf_service *s, cons
 {
 	out->key = key;
 	pfconf_lookup(&c->mc, &c->mf, s, key, &out->v);
-	out->failed = pfconf_expand(&c->mc, &c->mf, s, out->v.raw, out->value, sizeof(out->value)) != 0;
+	out->failed = pfconf_expand(&c->mc, &c->mf, s, out->v.raw, out->value,
+				    sizeof(out->value)) != 0;
 }
 
 /* pf_yes - a Postfix boolean (yes/no, any case) that is yes. */
@@ -178,9 +180,9 @@ static int pf_enforce(const struct pf_conf *c, const struct pfconf_service *s,
 		if (strcmp(level.value, enforcing[i]) == 0)
 			return 1;
 	if (strcmp(level.value, "may") != 0 && strcmp(level.value, "none") != 0)
-		model_warn(ep, "invalid_value",
-			   "%s: smtpd_tls_security_level = \"%s\" is not a level smtpd accepts: "
-			   "it stops with a fatal error", s->name, level.value);
+		model_warn(ep, "invalid_value", "%s: smtpd_tls_security_level = \"%.160s\" is not "
+			   "a level smtpd accepts: it stops with a fatal error", s->name,
+			   level.value);
 	return 0;
 }
 
@@ -193,17 +195,19 @@ static int pf_floor_of(const struct pf_listener *l, struct pfproto *pp, struct m
 	const struct pf_setting *s = &l->proto;
 
 	if (s->failed) {
-		model_warn(ep, "invalid_value", "%s = \"%s\" cannot be expanded (a $-reference loop, "
-			   "nesting deeper than %d, a syntax error or too long): Postfix stops with a "
-			   "fatal error", s->key, s->v.raw, PFCONF_EXPAND_DEPTH);
+		model_warn(ep, "invalid_value", "%s = \"%.160s\" cannot be expanded: a "
+			   "$-reference loop or syntax error (Postfix then stops with a fatal "
+			   "error), or beyond what the helper follows (%d levels, %d references, "
+			   "%d bytes)", s->key, s->v.raw, PFCONF_EXPAND_DEPTH, PFCONF_EXPAND_BUDGET,
+			   MT_VALUE_MAX - 1);
 		return TLSVER_NONE;
 	}
 	pfproto_parse(s->value, pp);
 	if (pp->invalid)
-		model_warn(ep, "invalid_value", "Invalid TLS protocol list \"%s\" (%s): Postfix "
-			   "disables TLS on this endpoint", s->value, s->key);
+		model_warn(ep, "invalid_value", "Invalid TLS protocol list \"%.160s\" (%s): "
+			   "Postfix disables TLS on this endpoint", s->value, s->key);
 	else if (pp->floor == TLSVER_NONE)
-		model_warn(ep, "invalid_value", "%s = \"%s\" enables no TLS version: every TLS "
+		model_warn(ep, "invalid_value", "%s = \"%.160s\" enables no TLS version: every TLS "
 			   "handshake on this endpoint fails", s->key, s->value);
 	return pp->floor;
 }
@@ -217,8 +221,9 @@ static int pf_cipher_limit(const struct pf_listener *l, const struct pfproto *pp
 	int level;
 
 	if (l->clist.key == NULL) {
-		model_warn(ep, "invalid_value", "%s = \"%s\" is not a cipher grade: Postfix aborts "
-			   "every TLS session on this endpoint", l->grade.key, l->grade.value);
+		model_warn(ep, "invalid_value", "%s = \"%.160s\" is not a cipher grade: Postfix "
+			   "aborts every TLS session on this endpoint", l->grade.key,
+			   l->grade.value);
 		return TLSVER_NONE;
 	}
 	level = pfproto_seclevel(l->clist.value);
@@ -302,7 +307,8 @@ static int pf_is_smtpd_inet(const struct pfconf_service *s)
 {
 	const char *base = strrchr(s->command, '/');
 
-	return strcmp(s->type, "inet") == 0 && strcmp(base != NULL ? base + 1 : s->command, "smtpd") == 0;
+	base = base != NULL ? base + 1 : s->command;
+	return strcmp(s->type, "inet") == 0 && strcmp(base, "smtpd") == 0;
 }
 
 /* pf_role - the role of an smtpd inet service. */
@@ -310,7 +316,8 @@ static enum pf_role pf_role(const struct pf_conf *c, const struct pfconf_service
 {
 	if (pf_yes(c, s, "smtpd_tls_wrappermode"))
 		return PF_SMTPS;
-	if (strcmp(s->name, "smtp") == 0 || ends_with(s->name, ":smtp") || ends_with(s->name, ":25"))
+	if (strcmp(s->name, "smtp") == 0 || ends_with(s->name, ":smtp") ||
+	    ends_with(s->name, ":25"))
 		return PF_SMTP;
 	if (c->mx_port > 0 && pf_port(s->name) == c->mx_port)
 		return PF_SMTP;
@@ -331,6 +338,28 @@ static void fold_in(struct mt_endpoint *ep, struct pf_fold *f, const struct pf_l
 	f->n++;
 }
 
+/* pf_tls_off - why smtpd service s offers no TLS at all, or NULL: security
+ * level none (with no level: neither smtpd_use_tls nor enforcement), or no
+ * server certificate. The reason is a static string. */
+static const char *pf_tls_off(const struct pf_conf *c, const struct pfconf_service *s, int enforce)
+{
+	static const char *const cert_keys[] = { "smtpd_tls_cert_file", "smtpd_tls_eccert_file",
+						 "smtpd_tls_dcert_file", "smtpd_tls_chain_files" };
+	struct pf_setting v;
+
+	if (!enforce) {
+		pf_get(c, s, "smtpd_tls_security_level", &v);
+		if (strcmp(v.value, "none") == 0 || (v.value[0] == '\0' && !pf_yes(c, s, "smtpd_use_tls")))
+			return "TLS is off (smtpd_tls_security_level none or unset): STARTTLS is not offered";
+	}
+	for (size_t i = 0; i < sizeof(cert_keys) / sizeof(cert_keys[0]); i++) {
+		pf_get(c, s, cert_keys[i], &v);
+		if (v.value[0] != '\0')
+			return NULL;
+	}
+	return "no server certificate (smtpd_tls_cert_file, smtpd_tls_chain_files): TLS is unavailable";
+}
+
 /* add_listener - one smtpd service of ep's role. */
 static void add_listener(const struct pf_conf *c, const struct pfconf_service *s,
 			 struct mt_endpoint *ep, struct pf_fold *f)
@@ -338,20 +367,26 @@ static void add_listener(const struct pf_conf *c, const struct pfconf_service *s
 	struct pf_listener l;
 	struct pf_setting other;
 	int enforce = pf_enforce(c, s, ep);
+	const char *off = pf_tls_off(c, s, enforce);
 
 	pf_eval(c, s, enforce ? PF_MAND_PROTO : PF_PROTO,
 		enforce ? "smtpd_tls_mandatory_ciphers" : "smtpd_tls_ciphers", &l, ep);
+	if (off != NULL) {
+		l.effective = TLSVER_NONE;
+		model_warn(ep, "tls_disabled", "%s: %s", s->name, off);
+	}
 	model_instance(ep, s->name);
 	add_listener_sources(ep, &l);
 	pf_get(c, s, enforce ? PF_PROTO : PF_MAND_PROTO, &other);
 	if (other.v.is_override) {  /* set on this service, but not read by it */
 		add_source(ep, &other, s, 1);
-		model_warn(ep, "ignored_key", "master.cf service %s sets %s = %s, which this role "
-			   "does not read (it reads %s)", s->name, other.key, other.v.raw, l.proto.key);
+		model_warn(ep, "ignored_key", "master.cf service %s sets %s = %.160s, which this "
+			   "role does not read (it reads %s)", s->name, other.key, other.v.raw,
+			   l.proto.key);
 	}
 	if (l.proto.v.is_override)
-		model_warn(ep, "override", "master.cf service %s sets %s = %s, overriding main.cf",
-			   s->name, l.proto.key, l.proto.v.raw);
+		model_warn(ep, "override", "master.cf service %s sets %s = %.160s, overriding "
+			   "main.cf", s->name, l.proto.key, l.proto.v.raw);
 	if (ep->port == 0)
 		ep->port = pf_port(s->name);
 	fold_in(ep, f, &l);
@@ -403,14 +438,16 @@ static void pf_outbound(const struct pf_conf *c, struct mt_service *svc)
 		add_source(ep, &l.clist, NULL, 0);
 	pfproto_parse(mand.value, &pp);
 	if (mand.failed || pp.invalid)
-		model_warn(ep, "invalid_value", "Invalid TLS protocol list \"%s\" (%s): the Postfix "
-			   "SMTP client aborts TLS where TLS is mandatory", mand.v.raw, mand.key);
+		model_warn(ep, "invalid_value", "Invalid TLS protocol list \"%.160s\" (%s): the "
+			   "Postfix SMTP client aborts TLS where TLS is mandatory", mand.v.raw,
+			   mand.key);
 	ep->configured = l.configured;
 	ep->effective = l.effective;
 }
 
 /* ---- the adapter ---------------------------------------------------------- */
 
+/* pf_installed - main.cf exists in the profile's config_dir. */
 static int pf_installed(const struct mt_profile *p)
 {
 	char path[MT_PATH_MAX];
@@ -419,6 +456,7 @@ static int pf_installed(const struct mt_profile *p)
 	return pf_path(p, "main.cf", path, sizeof(path), &err) == 0 && safefile_exists(path);
 }
 
+/* pf_version_binary - the postconf path (borrowed from the profile). */
 static const char *pf_version_binary(const struct mt_profile *p)
 {
 	return profile_str(p, "postfix", "postconf");
@@ -441,7 +479,11 @@ static void first_version_line(const char *out, char *buf, size_t size)
 	}
 }
 
-static int pf_query_version(const struct mt_profile *p, char *buf, size_t size, struct mt_err *err)
+/* pf_query_version - `postconf -c DIR -h mail_version` into the caller's
+ * buf ("" when it fails or prints no version). Returns 0, or -1 when it
+ * could not be run. */
+static int pf_query_version(const struct mt_profile *p, char *buf, size_t size,
+			    struct mt_err *err)
 {
 	char bin[MT_PATH_MAX], dir[MT_PATH_MAX], opt_c[] = "-c", opt_h[] = "-h",
 	     param[] = "mail_version";
@@ -453,7 +495,8 @@ static int pf_query_version(const struct mt_profile *p, char *buf, size_t size, 
 	buf[0] = '\0';
 	if (b == NULL || d == NULL || mt_strlcpy(bin, b, sizeof(bin)) != 0 ||
 	    mt_strlcpy(dir, d, sizeof(dir)) != 0) {
-		mt_err_set(err, "bad_profile", "postfix.postconf or postfix.config_dir is missing or too long");
+		mt_err_set(err, "bad_profile",
+			   "postfix.postconf or postfix.config_dir is missing or too long");
 		return -1;
 	}
 	if (spawn_run(argv, SPAWN_CAPTURE, PF_VERSION_TIMEOUT_MS, &res, err) != 0)
@@ -463,6 +506,7 @@ static int pf_query_version(const struct mt_profile *p, char *buf, size_t size, 
 	return 0;
 }
 
+/* pf_query_tls_library - Postfix links OpenSSL: "openssl" into buf. */
 static int pf_query_tls_library(const struct mt_profile *p, char *buf, size_t size,
 				struct mt_err *err)
 {
@@ -490,7 +534,12 @@ static int pf_load(const struct mt_profile *p, const char *version, struct pf_co
 	return 0;
 }
 
-static int pf_read_status(const struct mt_profile *p, struct mt_service *svc, struct mt_err *err)
+/* pf_read_status - svc's endpoints (smtp, submission, smtps as master.cf has
+ * them, then outbound) from main.cf and master.cf; everything read is
+ * released before returning. Returns 0 or -1 (unsafe_file, io_error,
+ * bad_profile, internal). */
+static int pf_read_status(const struct mt_profile *p, struct mt_service *svc,
+			  struct mt_err *err)
 {
 	struct pf_conf c;
 	int rc = -1;
