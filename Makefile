@@ -59,7 +59,7 @@ unit-test: all $(TEST_BIN)
 demo: deps all
 	./tests/demo
 
-asan:
+asan: deps
 	$(MAKE) clean
 	$(MAKE) OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	        LDFLAGS="-fsanitize=address,undefined" HARDEN="-fPIE" all $(TEST_BIN)

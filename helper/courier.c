@@ -171,22 +171,6 @@ static int cr_openssl_protocol(const char *v)
 	return -1;
 }
 
-/* cr_seclevel - the security level a cipher string sets: its last
- * @SECLEVEL=N (one digit 0-5 ending the rule, as OpenSSL reads it), or -1
- * when it sets none (OpenSSL's default then holds). */
-static int cr_seclevel(const char *list)
-{
-	const char *hit;
-	int level = -1;
-
-	while ((hit = strstr(list, "@SECLEVEL=")) != NULL) {
-		list = hit + 10;
-		if (list[0] >= '0' && list[0] <= '5' && (list[1] == '\0' || strchr(":, ;@", list[1]) != NULL))
-			level = list[0] - '0';
-	}
-	return level;
-}
-
 /* ---- endpoints ------------------------------------------------------- */
 
 /* cr_source - a source for key: its last assignment, or its default (in
@@ -250,7 +234,7 @@ static void cr_fill_gnutls(struct mt_endpoint *ep, const struct cr_ctx *c)
 static void cr_openssl_effective(struct mt_endpoint *ep, const char *key, const char *value,
 				 const char *ciphers)
 {
-	int level = cr_seclevel(ciphers);
+	int level = tlsver_cipher_seclevel(ciphers);
 	int blocks = level != 0;
 
 	if (ep->configured == TLSVER_NONE) {
@@ -434,23 +418,16 @@ static int courier_query_version(const struct mt_profile *p, char *buf, size_t s
 {
 	const char *bin = profile_str(p, "courier", "imapd_bin");
 	char *argv[] = { (char *)bin, "--version", NULL };
-	struct spawn_result *res;
-	int rc = 0;
+	char out[SPAWN_OUTPUT_MAX];
 
 	buf[0] = '\0';
 	if (bin == NULL || size == 0)
 		return 0;
-	res = calloc(1, sizeof(*res));
-	if (res == NULL) {
-		mt_err_set(err, "internal", "out of memory");
+	if (spawn_capture(argv, CR_VERSION_TIMEOUT_MS, out, sizeof(out), err) != 0)
 		return -1;
-	}
-	if (spawn_run(argv, SPAWN_CAPTURE, CR_VERSION_TIMEOUT_MS, res, err) != 0)
-		rc = -1;
-	else if (res->exit_code == 0)
-		cr_version_text(res->out, buf, size);
-	free(res);
-	return rc;
+	if (out[0] != '\0')
+		cr_version_text(out, buf, size);
+	return 0;
 }
 
 /* ---- which TLS library couriertls links: ELF DT_NEEDED ---------------- */

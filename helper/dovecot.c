@@ -260,27 +260,11 @@ static void dv_add_source(struct mt_endpoint *ep, const struct dvconf_entry *e, 
 		s->is_default = 1;
 }
 
-/* dv_seclevel - the security level a cipher string sets: its last
- * @SECLEVEL=N (one digit 0-5 ending the rule, as OpenSSL reads it), or -1
- * when it sets none (OpenSSL's default then holds). */
-static int dv_seclevel(const char *list)
-{
-	const char *hit;
-	int level = -1;
-
-	while ((hit = strstr(list, "@SECLEVEL=")) != NULL) {
-		list = hit + 10;
-		if (list[0] >= '0' && list[0] <= '5' && (list[1] == '\0' || strchr(":, ;@", list[1]) != NULL))
-			level = list[0] - '0';
-	}
-	return level;
-}
-
 /* dv_effective - the floor a client meets: TLS off, the configured floor,
  * or TLSv1.2 where the security level refuses TLS 1.0/1.1. */
 static void dv_effective(struct mt_endpoint *ep, const char *ciphers, int tls_off)
 {
-	int level = dv_seclevel(ciphers);
+	int level = tlsver_cipher_seclevel(ciphers);
 
 	ep->effective = tls_off ? TLSVER_NONE : ep->configured;
 	if (tls_off || !tlsver_is_version(ep->configured) || ep->configured >= TLSVER_1_2 || level == 0)
@@ -483,23 +467,15 @@ static int dovecot_query_version(const struct mt_profile *p, char *buf, size_t s
 {
 	const char *bin = profile_str(p, "dovecot", "dovecot");
 	char *argv[] = { (char *)bin, "--version", NULL };
-	struct spawn_result *res;
-	int rc = 0;
+	char out[SPAWN_OUTPUT_MAX];
 
 	buf[0] = '\0';
 	if (bin == NULL)
 		return 0;
-	res = calloc(1, sizeof(*res));
-	if (res == NULL) {
-		mt_err_set(err, "internal", "out of memory");
+	if (spawn_capture(argv, DV_VERSION_TIMEOUT_MS, out, sizeof(out), err) != 0)
 		return -1;
-	}
-	if (spawn_run(argv, SPAWN_CAPTURE, DV_VERSION_TIMEOUT_MS, res, err) != 0)
-		rc = -1;
-	else if (res->exit_code == 0)
-		first_word(res->out, buf, size);
-	free(res);
-	return rc;
+	first_word(out, buf, size);
+	return 0;
 }
 
 static int dovecot_query_tls_library(const struct mt_profile *p, char *buf, size_t size,

@@ -58,6 +58,7 @@ struct mt_source *model_source(struct mt_endpoint *ep, const char *file, unsigne
 }
 
 /* add_warning - append code+message to a warning table unless present. */
+__attribute__((format(printf, 4, 0)))
 static void add_warning(struct mt_warning *table, size_t *n, const char *code,
 			const char *fmt, va_list ap)
 {

@@ -191,25 +191,3 @@ int pfproto_lowest_from(const struct pfproto *p, int from)
 	return TLSVER_NONE;
 }
 
-/* is_rule_char - a character OpenSSL's cipher-rule parser keeps in one
- * word (ssl_cipher_process_rulestr: letters, digits, '-', '.', '='). */
-static int is_rule_char(char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-	       || c == '-' || c == '.' || c == '=';
-}
-
-int pfproto_seclevel(const char *cipherlist)
-{
-	static const char cmd[] = "@SECLEVEL=";
-	const size_t n = sizeof(cmd) - 1;
-	const char *p = cipherlist;
-	int level = -1;
-
-	while ((p = strstr(p, cmd)) != NULL) {
-		p += n;
-		if (p[0] >= '0' && p[0] <= '5' && !is_rule_char(p[1]))
-			level = p[0] - '0';
-	}
-	return level;
-}

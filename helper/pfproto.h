@@ -36,10 +36,5 @@ void pfproto_parse(const char *list, struct pfproto *res);
  * TLSVER_NONE. */
 int pfproto_lowest_from(const struct pfproto *p, int from);
 
-/* pfproto_seclevel - the OpenSSL security level a cipher list sets with
- * "@SECLEVEL=N" (N a single digit 0-5; the last one wins), or -1 when it
- * sets none. Postfix itself runs at level 0, so any N >= 1 is what blocks
- * TLS 1.0/1.1 on OpenSSL 3. */
-int pfproto_seclevel(const char *cipherlist);
 
 #endif

@@ -226,7 +226,7 @@ static int pf_cipher_limit(const struct pf_listener *l, const struct pfproto *pp
 			   l->grade.value);
 		return TLSVER_NONE;
 	}
-	level = pfproto_seclevel(l->clist.value);
+	level = tlsver_cipher_seclevel(l->clist.value);
 	if (level < 1 || pp->floor >= TLSVER_1_2)
 		return pp->floor;
 	model_warn(ep, "seclevel_blocks_floor", "%s sets OpenSSL's security level to %d "
@@ -490,7 +490,7 @@ static int pf_query_version(const struct mt_profile *p, char *buf, size_t size,
 	char *argv[] = { bin, opt_c, dir, opt_h, param, NULL };
 	const char *b = profile_str(p, "postfix", "postconf");
 	const char *d = profile_str(p, "postfix", "config_dir");
-	struct spawn_result res;
+	char out[SPAWN_OUTPUT_MAX];
 
 	buf[0] = '\0';
 	if (b == NULL || d == NULL || mt_strlcpy(bin, b, sizeof(bin)) != 0 ||
@@ -499,10 +499,9 @@ static int pf_query_version(const struct mt_profile *p, char *buf, size_t size,
 			   "postfix.postconf or postfix.config_dir is missing or too long");
 		return -1;
 	}
-	if (spawn_run(argv, SPAWN_CAPTURE, PF_VERSION_TIMEOUT_MS, &res, err) != 0)
+	if (spawn_capture(argv, PF_VERSION_TIMEOUT_MS, out, sizeof(out), err) != 0)
 		return -1;
-	if (res.exit_code == 0 && !res.timed_out)
-		first_version_line(res.out, buf, size);
+	first_version_line(out, buf, size);
 	return 0;
 }
 

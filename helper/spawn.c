@@ -9,6 +9,7 @@
 #include "spawn.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -139,5 +140,22 @@ int spawn_run(char *const argv[], enum spawn_output mode, int timeout_ms,
 out:
 	if (outfd >= 0)
 		close(outfd);
+	return rc;
+}
+
+int spawn_capture(char *const argv[], int timeout_ms, char *out, size_t size, struct mt_err *err)
+{
+	struct spawn_result *res = malloc(sizeof(*res));
+	int rc;
+
+	if (res == NULL) {
+		mt_err_set(err, "internal", "out of memory");
+		return -1;
+	}
+	out[0] = '\0';
+	rc = spawn_run(argv, SPAWN_CAPTURE, timeout_ms, res, err);
+	if (rc == 0 && res->exit_code == 0 && !res->timed_out)
+		mt_strlcpy(out, res->out, size);
+	free(res);
 	return rc;
 }

@@ -38,4 +38,8 @@ struct spawn_result {
 int spawn_run(char *const argv[], enum spawn_output mode, int timeout_ms,
 	      struct spawn_result *res, struct mt_err *err);
 
+/* spawn_capture - run argv with SPAWN_CAPTURE; out (size bytes) receives its
+ * output when it exited 0 in time, else "". Returns 0, or -1 as spawn_run. */
+int spawn_capture(char *const argv[], int timeout_ms, char *out, size_t size, struct mt_err *err);
+
 #endif

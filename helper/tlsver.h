@@ -29,4 +29,9 @@ const char *tlsver_name(int version);
 /* tlsver_is_version - true for TLSVER_1_0 .. TLSVER_1_3. */
 int tlsver_is_version(int version);
 
+/* tlsver_cipher_seclevel - the OpenSSL security level an OpenSSL cipher list
+ * sets with "@SECLEVEL=N" (N a single digit 0-5; the last one wins), or -1
+ * when it sets none. On OpenSSL 3 any N >= 1 blocks TLS 1.0/1.1. */
+int tlsver_cipher_seclevel(const char *cipherlist);
+
 #endif

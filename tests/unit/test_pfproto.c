@@ -133,7 +133,7 @@ static void test_seclevel_table(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(seclevel_cases) / sizeof(seclevel_cases[0]); i++) {
 		print_message("  %s: \"%s\"\n", seclevel_cases[i].why, seclevel_cases[i].list);
-		assert_int_equal(pfproto_seclevel(seclevel_cases[i].list), seclevel_cases[i].level);
+		assert_int_equal(tlsver_cipher_seclevel(seclevel_cases[i].list), seclevel_cases[i].level);
 	}
 }
 
