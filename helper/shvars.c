@@ -164,23 +164,31 @@ static int copy_through(struct scan *sc, struct sbuf *out, size_t skip, int open
 	return fail(sc, "substitution or quote not closed");
 }
 
-/* brace_word - the word of ${NAME:-word} / ${NAME-word} up to '}', taken
- * literally (anything that would need evaluation marks the word complex). */
-static int brace_word(struct scan *sc, struct sbuf *word)
+/* copy_until - copy characters literally up to `close`, which is consumed;
+ * with mark, one that would need shell evaluation marks the word complex.
+ * what names the construct for the error when close never comes. */
+static int copy_until(struct scan *sc, struct sbuf *out, char close, int mark, const char *what)
 {
 	int c;
 
-	while ((c = peek(sc, 0)) >= 0 && c != '}') {
-		if (c == '$' || c == '`' || c == '\'' || c == '"' || c == '\\')
+	while ((c = peek(sc, 0)) >= 0 && c != close) {
+		if (mark && (c == '$' || c == '`' || c == '\'' || c == '"' || c == '\\'))
 			sc->complex = 1;
-		if (sbuf_putc(sc, word, (char)c) != 0)
+		if (sbuf_putc(sc, out, (char)c) != 0)
 			return -1;
 		advance(sc);
 	}
 	if (c < 0)
-		return fail(sc, "${ not closed");
+		return fail(sc, what);
 	advance(sc);
 	return 0;
+}
+
+/* brace_word - the word of ${NAME:-word} / ${NAME-word} up to '}', taken
+ * literally (anything that would need evaluation marks the word complex). */
+static int brace_word(struct scan *sc, struct sbuf *word)
+{
+	return copy_until(sc, word, '}', 1, "${ not closed");
 }
 
 /* read_brace - at "${": ${NAME}, ${NAME:-word}, ${NAME-word}; any other
@@ -247,18 +255,8 @@ static int read_dollar(struct scan *sc, struct sbuf *out)
 /* read_single - at '\'': everything up to the next '\'' literally. */
 static int read_single(struct scan *sc, struct sbuf *out)
 {
-	int c;
-
 	advance(sc);
-	while ((c = peek(sc, 0)) >= 0 && c != '\'') {
-		if (sbuf_putc(sc, out, (char)c) != 0)
-			return -1;
-		advance(sc);
-	}
-	if (c < 0)
-		return fail(sc, "single quote not closed");
-	advance(sc);
-	return 0;
+	return copy_until(sc, out, '\'', 0, "single quote not closed");
 }
 
 /* read_double_escape - at '\\' inside double quotes. */
