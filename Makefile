@@ -26,6 +26,9 @@ LIB_SRC   := $(filter-out $(MAIN_SRC),$(wildcard helper/*.c))
 LIB_OBJ   := $(LIB_SRC:.c=.o)
 LIB       := helper/libmailtls.a
 
+# The test build with crash points (fault.h): never installed.
+FAULT_HELPER := helper/mail-tls-helper-fault
+
 TEST_SRC  := $(wildcard tests/unit/test_*.c)
 TEST_BIN  := $(TEST_SRC:.c=)
 
@@ -39,6 +42,9 @@ $(LIB): $(LIB_OBJ)
 $(HELPER): $(MAIN_SRC:.c=.o) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(FAULT_HELPER): helper/*.c helper/*.h
+	$(CC) $(CFLAGS) -DMT_FAULT_INJECTION $(LDFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)
+
 helper/%.o: helper/%.c helper/*.h
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -50,10 +56,10 @@ deps:
 
 # The README's test command. Runs every suite and ends with one summary line.
 test: deps
-	$(MAKE) all $(TEST_BIN)
+	$(MAKE) all $(FAULT_HELPER) $(TEST_BIN)
 	./tests/run-tests
 
-unit-test: all $(TEST_BIN)
+unit-test: all $(FAULT_HELPER) $(TEST_BIN)
 	./tests/run-tests --unit
 
 demo: deps all
@@ -62,7 +68,7 @@ demo: deps all
 asan: deps
 	$(MAKE) clean
 	$(MAKE) OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	        LDFLAGS="-fsanitize=address,undefined" HARDEN="-fPIE" all $(TEST_BIN)
+	        LDFLAGS="-fsanitize=address,undefined" HARDEN="-fPIE" all $(FAULT_HELPER) $(TEST_BIN)
 	ASAN_OPTIONS=detect_leaks=1 ./tests/run-tests
 	$(MAKE) clean
 
@@ -75,4 +81,4 @@ install: $(HELPER)
 	install -m 0644 docs/mail-tls-helper.8 $(DESTDIR)$(PREFIX)/share/man/man8/mail-tls-helper.8
 
 clean:
-	rm -f helper/*.o $(LIB) $(HELPER) $(TEST_BIN)
+	rm -f helper/*.o $(LIB) $(HELPER) $(FAULT_HELPER) $(TEST_BIN)

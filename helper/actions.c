@@ -13,6 +13,9 @@ struct action_entry {
 static const struct action_entry table[] = {
 	{ "capabilities", act_capabilities },
 	{ "status", act_status },
+	{ "set", act_set },
+	{ "rollback", act_rollback },
+	{ "history", act_history },
 	{ NULL, NULL },
 };
 

@@ -26,5 +26,8 @@ int actions_run(struct mt_ctx *ctx, struct mt_err *err);
 
 int act_capabilities(struct mt_ctx *ctx, struct mt_err *err);
 int act_status(struct mt_ctx *ctx, struct mt_err *err);
+int act_set(struct mt_ctx *ctx, struct mt_err *err);
+int act_history(struct mt_ctx *ctx, struct mt_err *err);
+int act_rollback(struct mt_ctx *ctx, struct mt_err *err);
 
 #endif

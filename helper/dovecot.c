@@ -11,7 +11,8 @@
  * ssl_cipher_list). Dovecot has one floor for the whole service: no endpoint
  * takes a floor of its own.
  * Must never: read a file other than through dvconf/safefile, run anything
- * but `dovecot --version` (through spawn_run), or write anything.
+ * but `dovecot --version` (through spawn_run), or write anything. What `set`
+ * writes is planned in dvplan.c, which reads through the same rules.
  *
  * Assumes the OpenSSL Dovecot links is 3.x, like the helper's own (DESIGN.md
  * §4): at every security level >= 1 it refuses TLS 1.0/1.1.
@@ -23,13 +24,12 @@
 
 #include "adapter.h"
 #include "dvconf.h"
+#include "dvplan.h"
 #include "safefile.h"
 #include "spawn.h"
 #include "tlsver.h"
 
 #define DV_VERSION_TIMEOUT_MS 10000
-#define DV_CIPHERS_23 "ALL:!kRSA:!SRP:!kDHd:!DSS:!aNULL:!eNULL:!EXPORT:!DES:!3DES:!MD5:!PSK:!RC4:!ADH:!LOW@STRENGTH"
-#define DV_CIPHERS_22 "ALL:!LOW:!SSLv2:!EXP:!aNULL"
 #define DV_PROTOCOLS "imap pop3 lmtp"
 #define DV_ALL_FLOORS ((1u << TLSVER_COUNT) - 1)
 
@@ -46,13 +46,6 @@ static const struct dv_role {
 	{ "pop3s", "pop3", "service pop3-login/inet_listener pop3s", 995 },
 };
 
-/* What one Dovecot version reads, with its defaults. */
-struct dv_rules {
-	int legacy;                 /* 2.2 and older: ssl_protocols, no ssl_min_protocol */
-	const char *min_default;    /* ssl_min_protocol default (2.3+) */
-	const char *ciphers_default;
-};
-
 /* The floor an endpoint's settings express. */
 struct dv_floor {
 	const struct dvconf_entry *e;   /* the deciding assignment; NULL: the default */
@@ -60,9 +53,7 @@ struct dv_floor {
 	int invalid;                    /* a value Dovecot refuses: TLS fails */
 };
 
-/* dv_rules_for - the rules of version string v ("2.3.19.1"; "" unknown:
- * the current 2.3 rules). */
-static void dv_rules_for(const char *v, struct dv_rules *r)
+void dv_rules_for(const char *v, struct dv_rules *r)
 {
 	int major = 2, minor = 3, patch = 19;
 
@@ -357,9 +348,7 @@ static int dv_port(const struct dvconf *conf, const struct dv_role *role, struct
 	return (int)port;
 }
 
-/* dv_is_partial_section - a section path with a local/remote/local_name
- * filter: its settings apply to some connections only. */
-static int dv_is_partial_section(const char *section)
+int dv_is_partial_section(const char *section)
 {
 	static const char *const filters[] = { "local ", "remote ", "local_name " };
 
@@ -389,8 +378,7 @@ static void dv_warn_partial(const struct dvconf *conf, struct mt_service *svc)
 	}
 }
 
-/* dv_read_status - fill svc from the parsed configuration. */
-static void dv_read_status(const struct dvconf *conf, const char *main_path, struct mt_service *svc)
+void dv_status_from_conf(const struct dvconf *conf, const char *main_path, struct mt_service *svc)
 {
 	const struct dvconf_entry *protocols = dvconf_last(conf, "", "protocols");
 	const char *list = protocols ? protocols->value : DV_PROTOCOLS;
@@ -414,24 +402,31 @@ static void dv_read_status(const struct dvconf *conf, const char *main_path, str
 	dv_warn_partial(conf, svc);
 }
 
+int dv_load_conf(const char *path, const struct dv_rules *r, const struct dvconf_overlay *ov,
+		 size_t nov, struct dvconf *conf, struct mt_err *err)
+{
+	struct dvconf_default defaults[4];
+
+	defaults[0] = (struct dvconf_default){ "protocols", DV_PROTOCOLS };
+	defaults[1] = (struct dvconf_default){ "ssl_cipher_list", r->ciphers_default };
+	defaults[2] = (struct dvconf_default){ "ssl_min_protocol", r->min_default };
+	defaults[3] = (struct dvconf_default){ NULL, NULL };
+	return dvconf_load_overlay(conf, path, defaults, ov, nov, err);
+}
+
 static int dovecot_read_status(const struct mt_profile *p, struct mt_service *svc, struct mt_err *err)
 {
 	const char *path = profile_str(p, "dovecot", "config");
 	struct dv_rules r;
-	struct dvconf_default defaults[4];
 	struct dvconf conf;
 	int rc;
 
 	if (path == NULL)
 		return 0;
 	dv_rules_for(svc->version, &r);
-	defaults[0] = (struct dvconf_default){ "protocols", DV_PROTOCOLS };
-	defaults[1] = (struct dvconf_default){ "ssl_cipher_list", r.ciphers_default };
-	defaults[2] = (struct dvconf_default){ "ssl_min_protocol", r.min_default };
-	defaults[3] = (struct dvconf_default){ NULL, NULL };
-	rc = dvconf_load(&conf, path, defaults, err);
+	rc = dv_load_conf(path, &r, NULL, 0, &conf, err);
 	if (rc == 0)
-		dv_read_status(&conf, path, svc);
+		dv_status_from_conf(&conf, path, svc);
 	dvconf_free(&conf);
 	return rc < 0 ? -1 : 0;
 }
@@ -494,4 +489,6 @@ const struct mt_adapter dovecot_adapter = {
 	.query_version = dovecot_query_version,
 	.query_tls_library = dovecot_query_tls_library,
 	.read_status = dovecot_read_status,
+	.plan_floors = dvplan_floors,
+	.restart_on_auto = 0,
 };

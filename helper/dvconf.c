@@ -10,6 +10,7 @@
  */
 #include "dvconf.h"
 
+#include <fnmatch.h>
 #include <glob.h>
 #include <limits.h>
 #include <stdio.h>
@@ -31,6 +32,8 @@ struct parser {
 	size_t depth;                               /* open sections */
 	const char *stack[DVCONF_MAX_DEPTH + 1];    /* files being read, outermost first */
 	size_t nstack;
+	const struct dvconf_overlay *overlays;      /* borrowed: texts read instead of files */
+	size_t noverlays;
 };
 
 /* One file being read: its text and the logical line being assembled. */
@@ -120,6 +123,7 @@ static int add_entry(struct parser *ps, const struct input *in, const char *key,
 	}
 	e->file = in->path;
 	e->line = in->start;
+	e->last_line = in->line;
 	e->from_file = from_file;
 	e->unresolved = unresolved;
 	conf->n++;
@@ -308,6 +312,33 @@ static int close_section(struct parser *ps, const struct input *in)
 
 static int parse_text(struct parser *ps, const char *path, const char *text, size_t len);
 
+/* find_overlay - the overlay standing for path, or NULL (borrowed). */
+static const struct dvconf_overlay *find_overlay(const struct parser *ps, const char *path)
+{
+	for (size_t i = 0; i < ps->noverlays; i++)
+		if (strcmp(ps->overlays[i].path, path) == 0)
+			return &ps->overlays[i];
+	return NULL;
+}
+
+/* read_file - path's text: its overlay (copied) or the file through
+ * safefile_read. Returns 0, 1 when it does not exist, -1 with an error. */
+static int read_file(struct parser *ps, const char *path, struct safefile *f)
+{
+	const struct dvconf_overlay *ov = find_overlay(ps, path);
+
+	if (ov == NULL)
+		return safefile_read(path, f, ps->err);
+	memset(f, 0, sizeof(*f));
+	f->data = malloc(ov->len + 1);
+	if (f->data == NULL)
+		return oom(ps);
+	memcpy(f->data, ov->text, ov->len);
+	f->data[ov->len] = '\0';
+	f->len = ov->len;
+	return 0;
+}
+
 /* include_one - read and parse one file an include pattern matched. */
 static int include_one(struct parser *ps, const struct input *in, const char *path, int try)
 {
@@ -320,7 +351,7 @@ static int include_one(struct parser *ps, const struct input *in, const char *pa
 			return syntax(ps, in, "Recursive include file");
 	if (ps->nstack > DVCONF_MAX_DEPTH)
 		return syntax(ps, in, "includes nested too deeply");
-	rc = safefile_read(path, &f, ps->err);
+	rc = read_file(ps, path, &f);
 	if (rc == 1 && try)
 		return 0;
 	if (rc == 1)
@@ -333,8 +364,57 @@ static int include_one(struct parser *ps, const struct input *in, const char *pa
 	return rc;
 }
 
+/* by_path - qsort order of glob(3) under LC_ALL=C. */
+static int by_path(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* add_overlay_matches - paths[*n..] gets every overlay that full matches
+ * and glob did not find (a file the planned change creates); sorted with
+ * the glob matches again when one was added. cap bounds the array. */
+static void add_overlay_matches(const struct parser *ps, const char *full, const char **paths,
+				size_t *n, size_t cap)
+{
+	size_t found = *n, j;
+
+	for (size_t i = 0; i < ps->noverlays && *n < cap; i++) {
+		if (fnmatch(full, ps->overlays[i].path, FNM_PATHNAME | FNM_PERIOD) != 0)
+			continue;
+		for (j = 0; j < found && strcmp(paths[j], ps->overlays[i].path) != 0; j++)
+			;
+		if (j == found)
+			paths[(*n)++] = ps->overlays[i].path;
+	}
+	if (*n > found)
+		qsort(paths, *n, sizeof(*paths), by_path);
+}
+
+/* include_paths - read every file of one include, in order. */
+static int include_paths(struct parser *ps, const struct input *in, const char *full, glob_t *g,
+			 int try)
+{
+	const char *paths[DVCONF_MAX_GLOB + 1];
+	size_t n = 0;
+	int rc = 0;
+
+	if (g->gl_pathc > DVCONF_MAX_GLOB)
+		return syntax(ps, in, "!include matches too many files");
+	for (size_t i = 0; i < g->gl_pathc; i++)
+		paths[n++] = g->gl_pathv[i];
+	add_overlay_matches(ps, full, paths, &n, DVCONF_MAX_GLOB + 1);
+	if (n > DVCONF_MAX_GLOB)
+		return syntax(ps, in, "!include matches too many files");
+	if (n == 0 && !try)
+		return syntax(ps, in, "!include matches no file");
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = include_one(ps, in, paths[i], try);
+	return rc;
+}
+
 /* include - `!include PATTERN` / `!include_try PATTERN`, relative to the
- * including file's directory, the matches in glob(3) order. */
+ * including file's directory, the matches in glob(3) order (overlays
+ * included). */
 static int include(struct parser *ps, const struct input *in, const char *pattern, int try)
 {
 	char full[PATH_MAX];
@@ -348,15 +428,13 @@ static int include(struct parser *ps, const struct input *in, const char *patter
 		n = snprintf(full, sizeof(full), "%.*s/%s", (int)(slash - in->path), in->path, pattern);
 	if (n < 0 || (size_t)n >= sizeof(full))
 		return syntax(ps, in, "include path too long");
+	memset(&g, 0, sizeof(g));
 	rc = glob(full, GLOB_BRACE, NULL, &g);
-	if (rc == GLOB_NOMATCH)
-		return try ? 0 : syntax(ps, in, "!include matches no file");
-	if (rc != 0)
+	if (rc != 0 && rc != GLOB_NOMATCH) {
+		globfree(&g);
 		return syntax(ps, in, "glob() failed");
-	if (g.gl_pathc > DVCONF_MAX_GLOB)
-		rc = syntax(ps, in, "!include matches too many files");
-	for (size_t i = 0; rc == 0 && i < g.gl_pathc; i++)
-		rc = include_one(ps, in, g.gl_pathv[i], try);
+	}
+	rc = include_paths(ps, in, full, &g, try);
 	globfree(&g);
 	return rc;
 }
@@ -386,24 +464,29 @@ static int apply(struct parser *ps, const struct input *in, char *line)
 	return open_section(ps, in, key, rest);
 }
 
-/* strip_comment - cut line at the first '#' outside quotes. */
-static void strip_comment(char *p)
+size_t dvconf_comment_at(const char *p, size_t len)
 {
 	char quote;
 
-	for (; *p != '\0'; p++) {
-		if (*p == '\'' || *p == '"') {
-			quote = *p;
-			for (p++; *p != quote && *p != '\0'; p++)
-				if (*p == '\\' && p[1] != '\0')
-					p++;
-			if (*p == '\0')
-				return;
-		} else if (*p == '#') {
-			*p = '\0';
-			return;
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] == '\'' || p[i] == '"') {
+			quote = p[i];
+			for (i++; i < len && p[i] != quote; i++)
+				if (p[i] == '\\' && i + 1 < len)
+					i++;
+			if (i >= len)
+				return len;     /* an open quote: nothing is a comment */
+		} else if (p[i] == '#') {
+			return i;
 		}
 	}
+	return len;
+}
+
+/* strip_comment - cut line at the first '#' outside quotes. */
+static void strip_comment(char *p)
+{
+	p[dvconf_comment_at(p, strlen(p))] = '\0';
 }
 
 /* trim_end - length of p without trailing blanks. */
@@ -492,43 +575,65 @@ out:
 	return rc;
 }
 
-int dvconf_parse_text(struct dvconf *conf, const char *path, const char *text, size_t len,
-		      const struct dvconf_default *defaults, struct mt_err *err)
+/* parse_main - the main file's text with the parser ps (set up by the caller). */
+static int parse_main(struct parser *ps, const char *path, const char *text, size_t len)
 {
-	struct parser ps;
-	const char *copy;
+	const char *copy = add_file(ps, path);
 	int rc;
 
-	memset(conf, 0, sizeof(*conf));
-	memset(&ps, 0, sizeof(ps));
-	ps.conf = conf;
-	ps.defaults = defaults;
-	ps.err = err;
-	copy = add_file(&ps, path);
 	if (copy == NULL)
 		return -1;
-	rc = parse_text(&ps, copy, text, len);
-	if (rc == 0 && ps.depth > 0) {
-		mt_err_set(err, "io_error", "%s: missing '}' (Dovecot refuses this configuration)",
+	rc = parse_text(ps, copy, text, len);
+	if (rc == 0 && ps->depth > 0) {
+		mt_err_set(ps->err, "io_error", "%s: missing '}' (Dovecot refuses this configuration)",
 			   path);
 		rc = -1;
 	}
 	return rc;
 }
 
-int dvconf_load(struct dvconf *conf, const char *path, const struct dvconf_default *defaults,
-		struct mt_err *err)
+/* parser_init - a parser for conf (zeroed). */
+static void parser_init(struct parser *ps, struct dvconf *conf, const struct dvconf_default *defaults,
+			struct mt_err *err)
 {
+	memset(conf, 0, sizeof(*conf));
+	memset(ps, 0, sizeof(*ps));
+	ps->conf = conf;
+	ps->defaults = defaults;
+	ps->err = err;
+}
+
+int dvconf_parse_text(struct dvconf *conf, const char *path, const char *text, size_t len,
+		      const struct dvconf_default *defaults, struct mt_err *err)
+{
+	struct parser ps;
+
+	parser_init(&ps, conf, defaults, err);
+	return parse_main(&ps, path, text, len);
+}
+
+int dvconf_load_overlay(struct dvconf *conf, const char *path, const struct dvconf_default *defaults,
+			const struct dvconf_overlay *overlays, size_t n, struct mt_err *err)
+{
+	struct parser ps;
 	struct safefile f;
 	int rc;
 
-	memset(conf, 0, sizeof(*conf));
-	rc = safefile_read(path, &f, err);
+	parser_init(&ps, conf, defaults, err);
+	ps.overlays = overlays;
+	ps.noverlays = n;
+	rc = read_file(&ps, path, &f);
 	if (rc != 0)
 		return rc;
-	rc = dvconf_parse_text(conf, path, f.data, f.len, defaults, err);
+	rc = parse_main(&ps, path, f.data, f.len);
 	safefile_free(&f);
 	return rc;
+}
+
+int dvconf_load(struct dvconf *conf, const char *path, const struct dvconf_default *defaults,
+		struct mt_err *err)
+{
+	return dvconf_load_overlay(conf, path, defaults, NULL, 0, err);
 }
 
 const struct dvconf_entry *dvconf_last(const struct dvconf *conf, const char *section,

@@ -15,6 +15,10 @@
  * value, run doveconf, or follow includes deeper than DVCONF_MAX_DEPTH or
  * into more than DVCONF_MAX_FILES files.
  *
+ * A planned change can be read before it is written: overlays stand in for
+ * files (their text is read instead of the disk's, and an `!include`
+ * pattern matches an overlay even when its file does not exist yet).
+ *
  * A configuration Dovecot itself refuses (a missing `!include` target, a
  * recursive include, `Expecting '='`, an unbalanced `}`) is an error here
  * too (io_error): the daemon would not load it.
@@ -47,8 +51,16 @@ struct dvconf_entry {
 	                        "protocol imap", "service imap-login/inet_listener imaps" */
 	const char *file;    /* borrowed from the struct dvconf */
 	unsigned line;       /* first physical line of the assignment */
+	unsigned last_line;  /* its last physical line (> line after `\` continuations) */
 	int from_file;       /* written `key = <path`: the value lives in that file */
 	int unresolved;      /* a `$name` this parser has no value for was expanded to "" */
+};
+
+/* A file's text that stands in for what is on disk (a planned change). */
+struct dvconf_overlay {
+	const char *path;    /* absolute, as an !include pattern would produce it */
+	const char *text;
+	size_t len;
 };
 
 struct dvconf {
@@ -66,6 +78,17 @@ struct dvconf {
  * conf must be freed with dvconf_free in every case. */
 int dvconf_load(struct dvconf *conf, const char *path, const struct dvconf_default *defaults,
 		struct mt_err *err);
+
+/* dvconf_load_overlay - dvconf_load with overlays[0..n) read instead of
+ * their files (borrowed for the call). An overlay of path itself is the
+ * main file's text. Returns 0, 1 or -1 as dvconf_load. */
+int dvconf_load_overlay(struct dvconf *conf, const char *path, const struct dvconf_default *defaults,
+			const struct dvconf_overlay *overlays, size_t n, struct mt_err *err);
+
+/* dvconf_comment_at - the offset of the `#` that starts a comment in the
+ * physical line p[0..len) (quotes respected, as the parser strips it), or
+ * len when there is none. */
+size_t dvconf_comment_at(const char *p, size_t len);
 
 /* dvconf_parse_text - as dvconf_load (conf zeroed first) for text[0..len)
  * standing for the file named path; its includes are read from disk

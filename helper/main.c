@@ -12,6 +12,7 @@
 
 #include "actions.h"
 #include "err.h"
+#include "fault.h"
 #include "hygiene.h"
 #include "profile.h"
 #include "reply.h"
@@ -23,8 +24,8 @@ static const char usage[] =
 	"       mail-tls-helper --help | --version\n"
 	"\n"
 	"Reads one JSON request (at most 64 KiB) on stdin and writes one JSON reply on stdout.\n"
-	"Actions of protocol v1: capabilities, status (this version); set, compliance, rollback,\n"
-	"history, probe and diagnose follow.\n"
+	"Actions of protocol v1: capabilities, status, set, rollback, history (this version);\n"
+	"compliance, probe and diagnose follow.\n"
 	"\n"
 	"  --profile FILE  host profile (root-owned, no group/other write on it or its parents);\n"
 	"                  default: the built-in 'plesk' profile ('debian' is built in too:\n"
@@ -102,6 +103,7 @@ int main(int argc, char **argv)
 	json_t *reply = NULL;
 	int status = 0;
 
+	fault_init();
 	if (hygiene_init() != 0)
 		return 1;
 	reply = reply_new(NULL, NULL);

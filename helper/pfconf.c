@@ -49,12 +49,19 @@ static const char *line_end(const struct pf_reader *r)
 	return e != NULL ? e : r->end;
 }
 
-/* is_ignorable - a blank line or a comment (first non-blank is '#'). */
-static int is_ignorable(const char *p, const char *e)
+int pfconf_line_ignorable(const char *p, size_t len)
 {
+	const char *e = p + len;
+
 	while (p < e && pf_isspace(*p))
 		p++;
 	return p == e || *p == '#';
+}
+
+/* is_ignorable - a blank line or a comment (first non-blank is '#'). */
+static int is_ignorable(const char *p, const char *e)
+{
+	return pfconf_line_ignorable(p, (size_t)(e - p));
 }
 
 /* take_line - consume one physical line, copying its text (NULs dropped)
@@ -72,9 +79,10 @@ static void take_line(struct pf_reader *r, int keep)
 
 /* gather - the lines of one logical line into the arena: its first line's
  * text, then for every further physical line a '\n' and (unless blank or a
- * comment) its text. Returns 1 when it began with a blank (an orphan
+ * comment) its text. *first and *last get its first physical line and the
+ * last one that holds text. Returns 1 when it began with a blank (an orphan
  * continuation, which Postfix skips), 0 otherwise, -1 at the end. */
-static int gather(struct pf_reader *r, unsigned *first)
+static int gather(struct pf_reader *r, unsigned *first, unsigned *last)
 {
 	int have = 0, orphan = 0;
 
@@ -95,21 +103,24 @@ static int gather(struct pf_reader *r, unsigned *first)
 			*first = r->lineno + 1;
 		}
 		take_line(r, !blank);
+		if (!blank)
+			*last = r->lineno;
 	}
 	return have ? orphan : -1;
 }
 
 /* next_logical - the next logical line, NUL-terminated in the arena with
  * trailing blanks cut and one '\n' per physical line after its first; NULL
- * at the end. *first gets its first physical line. */
-static char *next_logical(struct pf_reader *r, unsigned *first)
+ * at the end. *first and *last get its first and last physical line (the
+ * last that holds text: comments and blank lines after it are not its). */
+static char *next_logical(struct pf_reader *r, unsigned *first, unsigned *last)
 {
 	char *start;
 	int rc;
 
 	do {
 		start = r->w;
-		rc = gather(r, first);
+		rc = gather(r, first, last);
 		if (rc == 1)
 			r->w = start;
 	} while (rc == 1);
@@ -221,7 +232,7 @@ int pfconf_main_parse(struct pfconf_main *mc, const char *path, const char *text
 	struct pf_reader r = { text, text + len, 0, NULL };
 	size_t cap = count_starts(text, len) + 1;
 	char *line, *name, *value;
-	unsigned first = 0;
+	unsigned first = 0, last = 0;
 
 	mt_strlcpy(mc->path, path, sizeof(mc->path));
 	mc->nparams = 0;
@@ -230,12 +241,13 @@ int pfconf_main_parse(struct pfconf_main *mc, const char *path, const char *text
 	if (mc->arena == NULL || mc->params == NULL)
 		return oom(err, path);
 	r.w = mc->arena;
-	while ((line = next_logical(&r, &first)) != NULL && mc->nparams < cap) {
+	while ((line = next_logical(&r, &first, &last)) != NULL && mc->nparams < cap) {
 		if (split_nameval(line, &name, &value) != 0)
 			continue;  /* Postfix refuses such a line; it sets nothing */
 		collapse_breaks(value);
 		mc->params[mc->nparams].name = name;
 		mc->params[mc->nparams].value = value;
+		mc->params[mc->nparams].last = last;
 		mc->params[mc->nparams++].line = first;
 	}
 	return build_index(mc, err);
@@ -385,10 +397,10 @@ static void parse_args(struct pf_master_build *b, struct pfconf_service *s, stru
 	}
 }
 
-/* parse_entry - one logical line of master.cf: service type private unpriv
- * chroot wakeup maxproc command [args]. An entry with fewer fields (which
- * master(8) refuses) is skipped. */
-static void parse_entry(struct pf_master_build *b, char *text, unsigned first)
+/* parse_entry - one logical line of master.cf (physical lines first to
+ * last): service type private unpriv chroot wakeup maxproc command [args].
+ * An entry with fewer fields (which master(8) refuses) is skipped. */
+static void parse_entry(struct pf_master_build *b, char *text, unsigned first, unsigned last)
 {
 	struct pfconf_master *mf = b->mf;
 	struct pf_cursor c = { text, first };
@@ -406,6 +418,7 @@ static void parse_entry(struct pf_master_build *b, char *text, unsigned first)
 	s->type = field[1];
 	s->command = field[7];
 	s->line = first;
+	s->last = last;
 	s->opt0 = mf->nopts;
 	s->nopts = 0;
 	parse_args(b, s, &c);
@@ -426,7 +439,7 @@ int pfconf_master_parse(struct pfconf_master *mf, const char *path, const char *
 {
 	struct pf_reader r = { text, text + len, 0, NULL };
 	struct pf_master_build b = { mf, count_starts(text, len) + 1, count_opts(text, len) + 1 };
-	unsigned first = 0;
+	unsigned first = 0, last = 0;
 	char *line;
 
 	mt_strlcpy(mf->path, path, sizeof(mf->path));
@@ -438,8 +451,8 @@ int pfconf_master_parse(struct pfconf_master *mf, const char *path, const char *
 	if (mf->arena == NULL || mf->svcs == NULL || mf->opts == NULL)
 		return oom(err, path);
 	r.w = mf->arena;
-	while ((line = next_logical(&r, &first)) != NULL)
-		parse_entry(&b, line, first);
+	while ((line = next_logical(&r, &first, &last)) != NULL)
+		parse_entry(&b, line, first, last);
 	return 0;
 }
 

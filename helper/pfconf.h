@@ -30,6 +30,8 @@ struct pfconf_param {
 	const char *value;  /* as written; a continuation's line break and
 			     * surrounding blanks become one space */
 	unsigned line;      /* first physical line of the logical line */
+	unsigned last;      /* its last physical line that holds text (blank and
+			     * comment lines between line and last are not its) */
 };
 
 struct pfconf_main {
@@ -54,6 +56,7 @@ struct pfconf_service {
 	const char *type;     /* inet, unix, unix-dgram, fifo, pass */
 	const char *command;  /* the 8th field, e.g. "smtpd" */
 	unsigned line;        /* first physical line of the entry */
+	unsigned last;        /* its last physical line that holds text */
 	size_t opt0, nopts;   /* its -o overrides: opts[opt0 .. opt0 + nopts) */
 };
 
@@ -100,6 +103,10 @@ const struct pfconf_param *pfconf_main_find(const struct pfconf_main *mc, const 
 /* pfconf_service_opt - the service's last -o for name, or NULL (borrowed). */
 const struct pfconf_opt *pfconf_service_opt(const struct pfconf_master *mf,
 					    const struct pfconf_service *s, const char *name);
+
+/* pfconf_line_ignorable - a physical line p[0..len) that Postfix drops
+ * without ending a logical line: blank, or a comment (first non-blank '#'). */
+int pfconf_line_ignorable(const char *p, size_t len);
 
 /* pfconf_version - "3.7.11" -> 307; 0 when it does not parse. */
 unsigned pfconf_version(const char *mail_version);

@@ -9,6 +9,7 @@
 #include "pfproto.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "tlsver.h"
@@ -191,3 +192,26 @@ int pfproto_lowest_from(const struct pfproto *p, int from)
 	return TLSVER_NONE;
 }
 
+/* Postfix 3.6 added ">=V" / "<=V" to protocol lists. */
+#define PF_GE_SYNTAX 306
+
+int pfproto_format(int floor, unsigned version, int compact, char *buf, size_t size)
+{
+	const char *sep = compact ? "," : ", ";
+	size_t len;
+	int n;
+
+	if (!tlsver_is_version(floor) || size == 0)
+		return -1;
+	if (version >= PF_GE_SYNTAX) {
+		n = snprintf(buf, size, ">=%s", tlsver_name(floor));
+		return n > 0 && (size_t)n < size ? 0 : -1;
+	}
+	n = snprintf(buf, size, "!SSLv2%s!SSLv3", sep);
+	for (int v = TLSVER_1_0; v < floor && n > 0 && (size_t)n < size; v++) {
+		len = (size_t)n;
+		n = snprintf(buf + len, size - len, "%s!%s", sep, tlsver_name(v));
+		n = n < 0 ? n : n + (int)len;
+	}
+	return n > 0 && (size_t)n < size ? 0 : -1;
+}

@@ -11,6 +11,8 @@
 #ifndef MT_PFPROTO_H
 #define MT_PFPROTO_H
 
+#include <stddef.h>
+
 /* The built-in value of the four protocol keys: Postfix >= 3.6, and before
  * (both mean TLSv1 and up on OpenSSL 3, which has no SSLv2/SSLv3). */
 #define PFPROTO_DEFAULT ">=TLSv1"
@@ -35,6 +37,16 @@ void pfproto_parse(const char *list, struct pfproto *res);
 /* pfproto_lowest_from - the lowest version >= from that p enables, or
  * TLSVER_NONE. */
 int pfproto_lowest_from(const struct pfproto *p, int from);
+
+/* pfproto_format - the protocol list that sets floor (enum tlsver) on a
+ * Postfix of `version` (pfconf_version: major*100+minor, 0 unknown) into
+ * buf[size]: ">=TLSv1.2" from 3.6 on; before 3.6, and when the version is
+ * unknown, the exclusion list "!SSLv2, !SSLv3, !TLSv1, !TLSv1.1" (every
+ * Postfix reads it; ">=" is an invalid list before 3.6, and a positive list
+ * turns TLS off before 2.10). compact: "," without blanks, for a master.cf
+ * "-o name=value" argument, which is one blank-free word. Returns 0, or -1
+ * when floor is not a version or buf is too small. */
+int pfproto_format(int floor, unsigned version, int compact, char *buf, size_t size);
 
 
 #endif

@@ -1,0 +1,333 @@
+/*
+ * journal.c - change records and crash recovery. Must never: let a file be
+ * written before its original is safely on disk, or restore over a file
+ * through a symlink.
+ */
+#define _GNU_SOURCE
+#include "journal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <uuid/uuid.h>
+
+#include "atomicfile.h"
+#include "hash.h"
+#include "safefile.h"
+#include "state.h"
+
+/* now_rfc3339 - the current UTC time with nanoseconds, so that the
+ * journal's order is the order of the changes:
+ * 2026-11-30T04:35:31.123456789Z. */
+static void now_rfc3339(char *buf, size_t size)
+{
+	struct timespec ts;
+	struct tm tm;
+	char secs[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(secs, sizeof(secs), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, size, "%s.%09ldZ", secs, ts.tv_nsec);
+}
+
+/* write_manifest - j->manifest to j->dir/manifest.json, atomically. */
+static int write_manifest(struct journal *j, struct mt_err *err)
+{
+	char path[JOURNAL_DIR_MAX + 16];
+	char *text = json_dumps(j->manifest, JSON_INDENT(1) | JSON_SORT_KEYS);
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/manifest.json", j->dir);
+	rc = atomicfile_write(path, text, strlen(text), 0, 0, 0600, err);
+	free(text);
+	return rc;
+}
+
+/* file_entry - new reference: the manifest entry of plan file f (index i),
+ * saving its original bytes to i.orig. */
+static json_t *file_entry(struct journal *j, const struct plan_file *f, size_t i,
+			  struct mt_err *err)
+{
+	char orig[JOURNAL_DIR_MAX + 32], name[32], before[HASH_HEX_LEN], after[HASH_HEX_LEN];
+
+	snprintf(name, sizeof(name), "%zu.orig", i);
+	snprintf(orig, sizeof(orig), "%s/%s", j->dir, name);
+	hash_sha256_hex(f->before.data ? f->before.data : "", f->before.len, before);
+	hash_sha256_hex(f->after ? f->after : "", f->after_len, after);
+	if (f->existed &&
+	    atomicfile_write(orig, f->before.data, f->before.len, 0, 0, 0600, err) != 0)
+		return NULL;
+	return json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:s, s:s, s:b, s:s?}", "path", f->path,
+			 "service", f->service, "existed", f->existed, "uid",
+			 (json_int_t)(f->existed ? f->before.st.st_uid : 0), "gid",
+			 (json_int_t)(f->existed ? f->before.st.st_gid : 0), "mode",
+			 (json_int_t)(f->existed ? (f->before.st.st_mode & 07777) : 0644),
+			 "sha256_before", before, "sha256_after", f->remove ? "" : after, "removed",
+			 f->remove, "orig", f->existed ? name : NULL);
+}
+
+int journal_begin(const char *state_dir, const struct plan *pl, json_t *record,
+		  struct journal *j, struct mt_err *err)
+{
+	char changes[MT_PATH_MAX + 16], when[48];
+	uuid_t id;
+	json_t *files = json_array();
+	json_t *entry;
+
+	memset(j, 0, sizeof(*j));
+	uuid_generate_random(id);
+	uuid_unparse_lower(id, j->change_id);
+	snprintf(changes, sizeof(changes), "%s/changes", state_dir);
+	snprintf(j->dir, sizeof(j->dir), "%s/%s", changes, j->change_id);
+	if (atomicfile_mkdir(changes, 0700, err) != 0 || atomicfile_mkdir(j->dir, 0700, err) != 0)
+		goto fail;
+	for (size_t i = 0; i < pl->nfiles; i++) {
+		if (!plan_changed(&pl->files[i]))
+			continue;
+		entry = file_entry(j, &pl->files[i], i, err);
+		if (entry == NULL)
+			goto fail;
+		json_array_append_new(files, entry);
+	}
+	now_rfc3339(when, sizeof(when));
+	j->manifest = json_deep_copy(record);
+	json_object_set_new(j->manifest, "change_id", json_string(j->change_id));
+	json_object_set_new(j->manifest, "time", json_string(when));
+	json_object_set_new(j->manifest, "state", json_string("open"));
+	json_object_set_new(j->manifest, "files", files);
+	return write_manifest(j, err);
+fail:
+	json_decref(files);
+	return -1;
+}
+
+int journal_finish(struct journal *j, const char *state, json_t *fields, struct mt_err *err)
+{
+	json_object_set_new(j->manifest, "state", json_string(state));
+	if (fields != NULL) {
+		json_object_update(j->manifest, fields);
+		json_decref(fields);
+	}
+	return write_manifest(j, err);
+}
+
+void journal_free(struct journal *j)
+{
+	json_decref(j->manifest);
+	j->manifest = NULL;
+}
+
+/* valid_id - a change id as uuid_unparse_lower writes it. */
+static int valid_id(const char *id)
+{
+	uuid_t u;
+
+	return strlen(id) == 36 && uuid_parse(id, u) == 0;
+}
+
+/* load_manifest - new reference: changes/<id>/manifest.json, or NULL. */
+static json_t *load_manifest(const char *state_dir, const char *id)
+{
+	char path[JOURNAL_DIR_MAX + 16];
+	struct safefile f;
+	struct mt_err err;
+	json_t *m = NULL;
+
+	snprintf(path, sizeof(path), "%s/changes/%s/manifest.json", state_dir, id);
+	if (safefile_read(path, &f, &err) != 0)
+		return NULL;
+	m = json_loadb(f.data, f.len, JSON_REJECT_DUPLICATES, NULL);
+	safefile_free(&f);
+	if (!json_is_object(m)) {
+		json_decref(m);
+		return NULL;
+	}
+	return m;
+}
+
+json_t *journal_load(const char *state_dir, const char *change_id, struct mt_err *err)
+{
+	json_t *m = valid_id(change_id) ? load_manifest(state_dir, change_id) : NULL;
+
+	if (m == NULL)
+		mt_err_set(err, "unknown_change", "no change \"%.40s\" in the journal", change_id);
+	return m;
+}
+
+/* newest_first - manifests by time, then id, descending. */
+static int newest_first(const void *a, const void *b)
+{
+	json_t *const *x = a, *const *y = b;
+	int c = strcmp(json_string_value(json_object_get(*y, "time")) ?: "",
+		       json_string_value(json_object_get(*x, "time")) ?: "");
+
+	if (c != 0)
+		return c;
+	return strcmp(json_string_value(json_object_get(*y, "change_id")) ?: "",
+		      json_string_value(json_object_get(*x, "change_id")) ?: "");
+}
+
+json_t *journal_list(const char *state_dir)
+{
+	char dir[MT_PATH_MAX + 16];
+	json_t *items[4 * JOURNAL_KEEP];
+	size_t n = 0;
+	json_t *list = json_array();
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/changes", state_dir);
+	d = opendir(dir);
+	while (d != NULL && (e = readdir(d)) != NULL && n < sizeof(items) / sizeof(items[0]))
+		if (valid_id(e->d_name) && (items[n] = load_manifest(state_dir, e->d_name)) != NULL)
+			n++;
+	if (d != NULL)
+		closedir(d);
+	qsort(items, n, sizeof(items[0]), newest_first);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(list, items[i]);
+	return list;
+}
+
+int journal_original(const char *state_dir, const char *change_id, json_t *file,
+		     struct safefile *f, struct mt_err *err)
+{
+	char path[JOURNAL_DIR_MAX + 32];
+	const char *orig = json_string_value(json_object_get(file, "orig"));
+
+	memset(f, 0, sizeof(*f));
+	if (orig == NULL || strchr(orig, '/') != NULL) {
+		mt_err_set(err, "internal", "journal entry %s has no original for %s", change_id,
+			   json_string_value(json_object_get(file, "path")));
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/changes/%s/%s", state_dir, change_id, orig);
+	if (safefile_read(path, f, err) != 0) {
+		if (err->code == NULL)
+			mt_err_set(err, "io_error", "the journal lost %s", path);
+		return -1;
+	}
+	return 0;
+}
+
+int journal_restore_file(const char *state_dir, const char *change_id, json_t *file,
+			 struct mt_err *err)
+{
+	const char *path = json_string_value(json_object_get(file, "path"));
+	struct safefile orig;
+	int rc;
+
+	if (!json_is_true(json_object_get(file, "existed")))
+		return unlink(path) == 0 || errno == ENOENT ? 0 : -1;
+	if (journal_original(state_dir, change_id, file, &orig, err) != 0)
+		return -1;
+	rc = atomicfile_write(path, orig.data, orig.len,
+			      (uid_t)json_integer_value(json_object_get(file, "uid")),
+			      (gid_t)json_integer_value(json_object_get(file, "gid")),
+			      (mode_t)json_integer_value(json_object_get(file, "mode")), err);
+	safefile_free(&orig);
+	return rc;
+}
+
+/* restore_state - state.json's services of the entry back to state_before. */
+static int restore_state(const char *state_dir, json_t *m, struct mt_err *err)
+{
+	json_t *before = json_object_get(m, "state_before");
+	json_t *state;
+	const char *name;
+	json_t *value;
+	int rc;
+
+	if (!json_is_object(before))
+		return 0;
+	state = state_load(state_dir, err);
+	if (state == NULL)
+		return -1;
+	json_object_foreach(before, name, value)
+		json_object_set(json_object_get(state, "services"), name, value);
+	rc = state_save(state_dir, state, err);
+	json_decref(state);
+	return rc;
+}
+
+/* recover_one - undo one open entry (m borrowed; updated and rewritten);
+ * adds its services to services. */
+static int recover_one(const char *state_dir, json_t *m, json_t *services, struct mt_err *err)
+{
+	const char *id = json_string_value(json_object_get(m, "change_id"));
+	struct journal j = { .manifest = m };
+	json_t *file;
+	size_t i;
+
+	snprintf(j.dir, sizeof(j.dir), "%s/changes/%s", state_dir, id);
+	json_array_foreach(json_object_get(m, "files"), i, file) {
+		if (journal_restore_file(state_dir, id, file, err) != 0) {
+			mt_err_set(err, "rollback_failed",
+				   "could not restore %s after an interrupted change: its original is in %s",
+				   json_string_value(json_object_get(file, "path")), j.dir);
+			return -1;
+		}
+		json_array_append(services, json_object_get(file, "service"));
+	}
+	if (restore_state(state_dir, m, err) != 0)
+		return -1;
+	return journal_finish(&j, "undone", json_pack("{s:s}", "outcome", "recovered"), err);
+}
+
+int journal_recover(const char *state_dir, json_t **services, struct mt_err *err)
+{
+	json_t *list = journal_list(state_dir);
+	json_t *m;
+	size_t i;
+	int n = 0;
+
+	*services = json_array();
+	json_array_foreach(list, i, m) {
+		if (strcmp(json_string_value(json_object_get(m, "state")) ?: "", "open") != 0)
+			continue;
+		if (recover_one(state_dir, m, *services, err) != 0) {
+			n = -1;
+			break;
+		}
+		n++;
+	}
+	json_decref(list);
+	return n;
+}
+
+/* remove_entry - delete changes/<id>/ and the files in it. */
+static void remove_entry(const char *state_dir, const char *id)
+{
+	char dir[JOURNAL_DIR_MAX], path[JOURNAL_DIR_MAX + 260];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/changes/%s", state_dir, id);
+	d = opendir(dir);
+	while (d != NULL && (e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.') {
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			unlink(path);
+		}
+	if (d != NULL)
+		closedir(d);
+	rmdir(dir);
+}
+
+void journal_prune(const char *state_dir)
+{
+	json_t *list = journal_list(state_dir);
+	json_t *m;
+	size_t i;
+
+	json_array_foreach(list, i, m)
+		if (i >= JOURNAL_KEEP)
+			remove_entry(state_dir, json_string_value(json_object_get(m, "change_id")));
+	json_decref(list);
+}
