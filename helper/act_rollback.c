@@ -162,7 +162,7 @@ int act_rollback(struct mt_ctx *ctx, struct mt_err *err)
 		json_decref(warnings);
 		return -1;
 	}
-	lock = lock_acquire(state_dir, LOCK_WAIT_DEFAULT_MS, err);
+	lock = lock_acquire(state_dir, profile_ms(ctx->profile, "lock_wait_ms", LOCK_WAIT_DEFAULT_MS), err);
 	if (lock >= 0 && txn_recover(ctx->profile, state_dir, warnings, err) == 0)
 		rc = run(ctx, id, dry_run, warnings, err);
 	json_array_foreach(warnings, i, w)

@@ -389,7 +389,7 @@ static int apply(struct mt_ctx *ctx, struct set_args *s, json_t *warnings, struc
 	struct txn t;
 	json_t *planned = json_object();
 	json_t *record = NULL;
-	int lock = lock_acquire(state_dir, LOCK_WAIT_DEFAULT_MS, err);
+	int lock = lock_acquire(state_dir, profile_ms(ctx->profile, "lock_wait_ms", LOCK_WAIT_DEFAULT_MS), err);
 	int rc = -1;
 
 	if (lock < 0 || txn_recover(ctx->profile, state_dir, warnings, err) != 0) {

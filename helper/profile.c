@@ -24,7 +24,7 @@
 #define LIST_MAX 16
 #define HOSTS_MAX 8
 
-enum kind { K_NAME, K_PATH, K_PATHS, K_CMDS, K_SECTION, K_ENDPOINTS };
+enum kind { K_NAME, K_PATH, K_PATHS, K_CMDS, K_SECTION, K_ENDPOINTS, K_MS };
 
 struct keyspec {
 	const char *key;
@@ -38,7 +38,8 @@ struct keyspec {
 
 static const struct keyspec top_keys[] = {
 	{ "name", K_NAME, 1 }, { "state_dir", K_PATH, 1 }, { "logs", K_PATHS, 0 },
-	{ "qmail_binary", K_PATH, 0 }, { "postfix", K_SECTION, 0 }, { "dovecot", K_SECTION, 0 },
+	{ "qmail_binary", K_PATH, 0 }, { "command_timeout_ms", K_MS, 0 }, { "lock_wait_ms", K_MS, 0 },
+	{ "postfix", K_SECTION, 0 }, { "dovecot", K_SECTION, 0 },
 	{ "courier", K_SECTION, 0 }, { "endpoints", K_ENDPOINTS, 0 }, { NULL, K_NAME, 0 },
 };
 static const struct keyspec postfix_keys[] = {
@@ -268,6 +269,11 @@ static int check_value(json_t *obj, const char *key, const struct keyspec *ks, s
 				     err);
 	case K_ENDPOINTS:
 		return check_endpoints(value, err);
+	case K_MS:
+		if (json_is_integer(value) && json_integer_value(value) >= 100 &&
+		    json_integer_value(value) <= 600000)
+			return 0;
+		break;
 	}
 	mt_err_set(err, "bad_profile", "\"%s\" has an invalid value (absolute clean paths, argv arrays)", key);
 	return -1;
@@ -423,6 +429,13 @@ json_t *profile_cmds(const struct mt_profile *p, const char *service, const char
 json_t *profile_endpoint(const struct mt_profile *p, const char *endpoint)
 {
 	return json_object_get(json_object_get(p->root, "endpoints"), endpoint);
+}
+
+int profile_ms(const struct mt_profile *p, const char *key, int fallback)
+{
+	json_t *v = json_object_get(p->root, key);
+
+	return json_is_integer(v) ? (int)json_integer_value(v) : fallback;
 }
 
 int profile_endpoint_port(const struct mt_profile *p, const char *endpoint)

@@ -59,6 +59,10 @@ json_t *profile_cmds(const struct mt_profile *p, const char *service, const char
  * "sni"?}, normalised from host/port); borrowed; NULL when absent. */
 json_t *profile_endpoint(const struct mt_profile *p, const char *endpoint);
 
+/* profile_ms - a top-level duration in milliseconds (command_timeout_ms,
+ * lock_wait_ms: 100..600000), or fallback when the profile has none. */
+int profile_ms(const struct mt_profile *p, const char *key, int fallback);
+
 /* profile_endpoint_port - the first probe port of "service/role", or 0. */
 int profile_endpoint_port(const struct mt_profile *p, const char *endpoint);
 

@@ -77,7 +77,7 @@ json_t *txn_effective_map(const struct mt_service *svc)
 /* run_argv - one argv array from the profile; logged in log. Returns the
  * exit status (0 ok), -1 when it could not run; the tail of its stderr
  * goes to err on failure. */
-static int run_argv(json_t *argv_json, json_t *log, struct mt_err *err)
+static int run_argv(json_t *argv_json, int timeout_ms, json_t *log, struct mt_err *err)
 {
 	char *argv[ARGV_MAX];
 	struct spawn_result *res = malloc(sizeof(*res));
@@ -93,7 +93,7 @@ static int run_argv(json_t *argv_json, json_t *log, struct mt_err *err)
 		argv[i] = (char *)json_string_value(json_array_get(argv_json, i));
 	argv[n] = NULL;
 	/* stdout is discarded: doveconf -x prints private keys there. */
-	rc = spawn_run(argv, SPAWN_STDERR_ONLY, CMD_TIMEOUT_MS, res, err);
+	rc = spawn_run(argv, SPAWN_STDERR_ONLY, timeout_ms, res, err);
 	if (rc == 0) {
 		json_array_append_new(log, json_pack("{s:O, s:i, s:f}", "argv", argv_json, "exit",
 						     res->exit_code, "ms", res->ms));
@@ -117,7 +117,7 @@ static int run_cmds(const struct mt_profile *p, const char *service, const char 
 	size_t i;
 
 	json_array_foreach(cmds, i, argv)
-		if (run_argv(argv, log, err) != 0)
+		if (run_argv(argv, profile_ms(p, "command_timeout_ms", CMD_TIMEOUT_MS), log, err) != 0)
 			return -1;
 	return 0;
 }
