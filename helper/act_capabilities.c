@@ -3,11 +3,14 @@
  * running, software version, TLS library, and the floors each endpoint
  * supports. Reads, never writes (except the software cache).
  */
+#include <stdlib.h>
+
 #include <openssl/crypto.h>
 #include <openssl/ssl.h>
 
 #include "actions.h"
 #include "adapter.h"
+#include "reply.h"
 #include "safefile.h"
 #include "service.h"
 
@@ -37,29 +40,34 @@ static json_t *qmail_json(const struct mt_profile *p)
 int act_capabilities(struct mt_ctx *ctx, struct mt_err *err)
 {
 	json_t *services = json_array();
-	json_t *qmail = qmail_json(ctx->profile);
-	struct mt_service svc;
-	json_t *entry;
+	struct mt_service *svc = malloc(sizeof(*svc));
+	json_t *entry, *qmail;
+	int rc = -1;
 
+	if (svc == NULL)
+		reply_fatal_oom();
 	if (request_unpack(ctx->req->params, err, "{}") != 0)
-		goto fail;
+		goto out;
 	for (size_t i = 0; adapters[i] != NULL; i++) {
 		if (!profile_manages(ctx->profile, adapters[i]->name))
 			continue;
-		if (service_describe(ctx->profile, adapters[i], ctx->vcache, 1, &svc, err) != 0)
-			goto fail;
-		entry = model_capabilities_json(&svc);
+		if (service_describe(ctx->profile, adapters[i], ctx->vcache, 1, svc, err) != 0)
+			goto out;
+		entry = model_capabilities_json(svc);
 		json_object_set_new(entry, "supported", json_true());
 		json_array_append_new(services, entry);
 	}
+	qmail = qmail_json(ctx->profile);
 	if (qmail != NULL)
 		json_array_append_new(services, qmail);
 	json_object_set_new(ctx->reply, "helper", json_pack("{s:s}", "version", MT_VERSION));
 	json_object_set_new(ctx->reply, "openssl", openssl_json());
 	json_object_set_new(ctx->reply, "profile", json_string(profile_name(ctx->profile)));
 	json_object_set_new(ctx->reply, "services", services);
-	return 0;
-fail:
+	services = NULL;
+	rc = 0;
+out:
 	json_decref(services);
-	return -1;
+	free(svc);
+	return rc;
 }

@@ -46,6 +46,10 @@ struct mt_adapter {
 	int (*query_version)(const struct mt_profile *p, char *buf, size_t size,
 			     struct mt_err *err);
 
+	/* tls_binary - optional: the binary whose identity keys the cached TLS
+	 * library (Courier: couriertls); NULL means version_binary. */
+	const char *(*tls_binary)(const struct mt_profile *p);
+
 	/* query_tls_library - "openssl" or "gnutls" (Courier: from what
 	 * couriertls links). Writes "" when unknown. Returns 0 or -1. */
 	int (*query_tls_library)(const struct mt_profile *p, char *buf, size_t size,

@@ -12,8 +12,9 @@
 #include "err.h"
 
 /* atomicfile_write - replace path with len bytes of data, owned by
- * uid:gid with mode. Returns 0, or -1 with io_error (the temporary file is
- * removed; path is untouched). */
+ * uid:gid with mode. Returns 0, or -1 with io_error: the temporary file is
+ * removed and path is untouched, except when only the final fsync of the
+ * directory failed (the new content is then in place, maybe not durable). */
 int atomicfile_write(const char *path, const void *data, size_t len, uid_t uid, gid_t gid,
 		     mode_t mode, struct mt_err *err);
 

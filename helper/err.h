@@ -34,4 +34,9 @@ int mt_err_exit_status(const char *code);
  * Returns 0, or -1 when src did not fit (dst then holds a cut copy). */
 int mt_strlcpy(char *dst, const char *src, size_t n);
 
+/* mt_utf8_clean - replace, in place, every byte of s that is not part of a
+ * valid UTF-8 sequence (and a sequence cut at the end) by '?': text from
+ * files and commands can then always become a JSON string. */
+void mt_utf8_clean(char *s);
+
 #endif

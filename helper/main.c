@@ -104,8 +104,15 @@ int main(int argc, char **argv)
 	int status = 0;
 
 	fault_init();
-	if (hygiene_init() != 0)
+	if (hygiene_init() != 0) {
+		static const char msg[] = "{\"api\":1,\"action\":null,\"request_id\":null,\"ok\":false,"
+			"\"error\":{\"code\":\"internal\",\"message\":\"cannot set up a safe process state\"}}\n";
+
+		ssize_t n = write(STDOUT_FILENO, msg, sizeof(msg) - 1);
+
+		(void)n;
 		return 1;
+	}
 	reply = reply_new(NULL, NULL);
 	if (parse_args(argc, argv, &opt, &err) == 0) {
 		if (opt.help || opt.version) {

@@ -39,6 +39,7 @@ static void copy_marked(char *dst, const char *src, size_t n)
 {
 	if (mt_strlcpy(dst, src, n) < 0 && n > 4)
 		memcpy(dst + n - 4, "...", 4);
+	mt_utf8_clean(dst);
 }
 
 struct mt_source *model_source(struct mt_endpoint *ep, const char *file, unsigned line,
@@ -66,6 +67,7 @@ static void add_warning(struct mt_warning *table, size_t *n, const char *code,
 
 	w.code = code;
 	vsnprintf(w.message, sizeof(w.message), fmt, ap);
+	mt_utf8_clean(w.message);
 	for (size_t i = 0; i < *n; i++)
 		if (strcmp(table[i].code, code) == 0 && strcmp(table[i].message, w.message) == 0)
 			return;
@@ -96,8 +98,10 @@ void model_instance(struct mt_endpoint *ep, const char *name)
 	for (size_t i = 0; i < ep->ninstances; i++)
 		if (strcmp(ep->instances[i], name) == 0)
 			return;
-	if (ep->ninstances < MT_MAX_INSTANCES)
-		mt_strlcpy(ep->instances[ep->ninstances++], name, sizeof(ep->instances[0]));
+	if (ep->ninstances < MT_MAX_INSTANCES) {
+		mt_strlcpy(ep->instances[ep->ninstances], name, sizeof(ep->instances[0]));
+		mt_utf8_clean(ep->instances[ep->ninstances++]);
+	}
 }
 
 int model_has_warning(const struct mt_endpoint *ep, const char *code)

@@ -287,6 +287,7 @@ void plan_warn(struct plan *pl, const char *service, const char *code, const cha
 	va_start(ap, fmt);
 	vsnprintf(w->message, sizeof(w->message), fmt, ap);
 	va_end(ap);
+	mt_utf8_clean(w->message);
 	mt_strlcpy(pl->warning_service[pl->nwarnings], service, sizeof(pl->warning_service[0]));
 	pl->nwarnings++;
 }

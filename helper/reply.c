@@ -24,6 +24,10 @@ void reply_fail(json_t *reply, const struct mt_err *err)
 	json_t *e = json_pack("{s:s, s:s}", "code", err->code ? err->code : "internal",
 			      "message", err->message);
 
+	if (e == NULL)  /* the message was not valid text: the code still goes out */
+		e = json_pack("{s:s, s:s}", "code", err->code ? err->code : "internal", "message",
+			      "(message not representable)");
+
 	if (err->service[0] != '\0')
 		json_object_set_new(e, "service", json_string(err->service));
 	if (err->endpoint[0] != '\0')

@@ -7,6 +7,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <poll.h>
+#include <time.h>
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,12 +25,38 @@ int request_known_action(const char *name)
 	return 0;
 }
 
+/* wait_readable - poll fd until readable or the deadline (ms, monotonic). */
+static int wait_readable(int fd, long deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct timespec ts;
+	long now;
+	int rc;
+
+	do {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+		if (now >= deadline)
+			return 0;
+		rc = poll(&pfd, 1, (int)(deadline - now));
+	} while (rc < 0 && errno == EINTR);
+	return rc > 0;
+}
+
 long request_read(int fd, char *buf, struct mt_err *err)
 {
+	struct timespec ts;
 	size_t len = 0;
 	ssize_t n;
+	long deadline;
 
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	deadline = ts.tv_sec * 1000L + ts.tv_nsec / 1000000L + REQUEST_READ_MS;
 	while (len <= REQUEST_MAX) {
+		if (!wait_readable(fd, deadline)) {
+			mt_err_set(err, "bad_request", "no complete request on stdin within %d ms", REQUEST_READ_MS);
+			return -1;
+		}
 		n = read(fd, buf + len, REQUEST_MAX + 1 - len);
 		if (n < 0 && errno == EINTR)
 			continue;

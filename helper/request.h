@@ -12,6 +12,7 @@
 
 #define REQUEST_MAX (64u << 10)
 #define REQUEST_ID_MAX 128
+#define REQUEST_READ_MS 10000   /* the whole request must arrive within this */
 
 struct mt_request {
 	json_t *params;          /* owned: the request minus the envelope keys */
@@ -21,8 +22,9 @@ struct mt_request {
 	char actor[REQUEST_ID_MAX + 1];
 };
 
-/* request_read - read fd to EOF into buf (size REQUEST_MAX + 1). Returns the
- * length, or -1 with bad_request (empty, larger than 64 KiB) or io_error. */
+/* request_read - read fd to EOF into buf (size REQUEST_MAX + 1), within
+ * REQUEST_READ_MS. Returns the length, or -1 with bad_request (empty,
+ * larger than 64 KiB, too slow) or io_error. */
 long request_read(int fd, char *buf, struct mt_err *err);
 
 /* request_parse - parse and check the envelope of len bytes of text: an

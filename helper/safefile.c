@@ -152,6 +152,24 @@ int safefile_check_parents(const char *path, struct mt_err *err)
 	}
 }
 
+int safefile_check_binary(const char *path, struct mt_err *err)
+{
+	char real[PATH_MAX];
+	struct stat st;
+
+	if (realpath(path, real) == NULL || stat(real, &st) != 0) {
+		mt_err_set(err, "unsafe_file", "cannot resolve %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) ||
+	    !(st.st_mode & S_IXUSR)) {
+		mt_err_set(err, "unsafe_file", "%s (%s) is not a root-owned executable that only root can "
+			   "write", path, real);
+		return -1;
+	}
+	return safefile_check_parents(real, err);
+}
+
 int safefile_exists(const char *path)
 {
 	struct stat st;

@@ -39,6 +39,12 @@ int safefile_check_fd(int fd, const char *path, struct stat *st, struct mt_err *
  * (like /tmp). path must be absolute. Returns 0 or -1 with unsafe_file. */
 int safefile_check_parents(const char *path, struct mt_err *err);
 
+/* safefile_check_binary - a program the helper may run as root: its real
+ * path (symlinks resolved: /usr/sbin/imapd is one on Debian) is a regular
+ * file owned by root, not writable by group or others, in directories that
+ * pass safefile_check_parents. Returns 0 or -1 with unsafe_file. */
+int safefile_check_binary(const char *path, struct mt_err *err);
+
 /* safefile_exists - 1 when path exists (lstat, no follow), else 0. */
 int safefile_exists(const char *path);
 

@@ -58,6 +58,7 @@ static int cached_fact(const struct mt_profile *p, struct vcache *vc, const char
 		return 0;
 	if (query(p, buf, size, err) != 0)
 		return -1;
+	mt_utf8_clean(buf);
 	if (buf[0] != '\0')
 		vcache_put(vc, binary, fact, buf);
 	return 0;
@@ -90,9 +91,13 @@ int service_describe(const struct mt_profile *p, const struct mt_adapter *a, str
 	if (cached_fact(p, vc, binary, "version", svc->version, sizeof(svc->version),
 			a->query_version, err) != 0)
 		return -1;
-	if (cached_fact(p, vc, binary, "tls_library", svc->tls_library, sizeof(svc->tls_library),
-			a->query_tls_library, err) != 0)
-		return -1;
+	if (cached_fact(p, vc, a->tls_binary ? a->tls_binary(p) : binary, "tls_library",
+			svc->tls_library, sizeof(svc->tls_library), a->query_tls_library, err) != 0) {
+		/* An unreadable TLS library is not worth failing every service for. */
+		model_service_warn(svc, "tls_library_unknown", "%s", err->message);
+		svc->tls_library[0] = '\0';
+		memset(err, 0, sizeof(*err));
+	}
 	if (!read_config)
 		return 0;
 	if (a->read_status(p, svc, err) != 0) {

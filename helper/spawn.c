@@ -8,6 +8,9 @@
 #define _GNU_SOURCE
 #include "spawn.h"
 
+#include "hygiene.h"
+#include "safefile.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <fcntl.h>
@@ -43,7 +46,7 @@ static void child_exec(char *const argv[], enum spawn_output mode, int outfd)
 	dup2(null, 0);
 	dup2(mode == SPAWN_CAPTURE ? outfd : null, 1);
 	dup2(mode == SPAWN_DISCARD ? null : outfd, 2);
-	close_range(3, ~0U, 0);
+	hygiene_close_from(3);
 	execve(argv[0], argv, child_env);
 	_exit(127);
 }
@@ -77,20 +80,25 @@ static int exited_within(pid_t pid, int timeout_ms)
 }
 
 /* wait_child - wait for pid at most timeout_ms; kill its group on timeout.
- * Fills exit_code and timed_out. */
+ * Fills exit_code and timed_out; a lost status (waitpid failing) counts
+ * as a failure, never as exit 0. */
 static void wait_child(pid_t pid, int timeout_ms, struct spawn_result *res)
 {
 	int status = 0;
+	pid_t got;
 
 	if (!exited_within(pid, timeout_ms)) {
 		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
 		res->timed_out = 1;
 	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	do
+		got = waitpid(pid, &status, 0);
+	while (got < 0 && errno == EINTR);
 	if (res->timed_out)
 		res->exit_code = -1;
+	else if (got != pid)
+		res->exit_code = 255;
 	else if (WIFEXITED(status))
 		res->exit_code = WEXITSTATUS(status);
 	else
@@ -119,6 +127,8 @@ int spawn_run(char *const argv[], enum spawn_output mode, int timeout_ms,
 		mt_err_set(err, "bad_profile", "command %s is not an absolute path", argv[0] ? argv[0] : "(none)");
 		return -1;
 	}
+	if (safefile_check_binary(argv[0], err) != 0)
+		return -1;
 	/* An anonymous in-memory file: read back with pread, never to EOF. */
 	outfd = memfd_create("mail-tls-spawn", MFD_CLOEXEC);
 	if (outfd < 0) {

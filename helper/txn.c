@@ -497,7 +497,7 @@ int txn_recover(const struct mt_profile *p, const char *state_dir, json_t *warni
 			"an interrupted earlier change was undone before this request"));
 		json_array_foreach(services, i, v) {
 			name = json_string_value(v);
-			if (name != NULL && service_running(p, name) == 1)
+			if (name != NULL && service_running(p, name) != 0)
 				reload_or_restart(p, name, adapter_find(name) && adapter_find(name)->restart_on_auto,
 						  log, &rerr);
 		}

@@ -18,8 +18,9 @@ void vcache_open(struct vcache *vc, const char *state_dir)
 	struct mt_err err;
 
 	memset(vc, 0, sizeof(*vc));
-	if (state_dir != NULL)
-		snprintf(vc->path, sizeof(vc->path), "%s/software.json", state_dir);
+	if (state_dir != NULL &&
+	    snprintf(vc->path, sizeof(vc->path), "%s/software.json", state_dir) >= (int)sizeof(vc->path))
+		vc->path[0] = '\0';  /* no cache rather than a cut name */
 	if (vc->path[0] != '\0' && safefile_read(vc->path, &f, &err) == 0) {
 		vc->root = json_loadb(f.data, f.len, JSON_REJECT_DUPLICATES, NULL);
 		safefile_free(&f);

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,6 +196,53 @@ static void test_spawn_output_capped(void **state)
 	assert_int_equal(strlen(res.out), SPAWN_OUTPUT_MAX - 1);
 }
 
+/* A caller that ignores SIGCHLD must not turn a failing command into a
+ * success (waitpid then loses the status). */
+static void test_spawn_sigchld_ignored(void **state)
+{
+	char *const argv[] = { "/bin/false", NULL };
+	struct spawn_result res;
+	struct mt_err err;
+
+	(void)state;
+	signal(SIGCHLD, SIG_IGN);
+	assert_int_equal(spawn_run(argv, SPAWN_DISCARD, 5000, &res, &err), 0);
+	signal(SIGCHLD, SIG_DFL);
+	assert_int_not_equal(res.exit_code, 0);
+}
+
+/* A program someone else could have written is never run as root. */
+static void test_spawn_refuses_untrusted_binary(void **state)
+{
+	char path[] = "/tmp/mt-core-bin-XXXXXX";
+	char *const argv[] = { path, NULL };
+	struct spawn_result res;
+	struct mt_err err = { 0 };
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "#!/bin/sh\nexit 0\n", 18), 18);
+	close(fd);
+	chmod(path, 0777);
+	assert_int_equal(spawn_run(argv, SPAWN_DISCARD, 5000, &res, &err), -1);
+	assert_string_equal(err.code, "unsafe_file");
+	chmod(path, 0755);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(spawn_run(argv, SPAWN_DISCARD, 5000, &res, &err), 0);
+	assert_int_equal(res.exit_code, 0);
+	unlink(path);
+}
+
+static void test_utf8_clean(void **state)
+{
+	char s[] = "ok \xc3\xa9 bad \xff cut \xe2\x82";
+
+	(void)state;
+	mt_utf8_clean(s);
+	assert_string_equal(s, "ok \xc3\xa9 bad ? cut ??");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -205,6 +253,9 @@ int main(void)
 		cmocka_unit_test(test_spawn_capture_and_env),
 		cmocka_unit_test(test_spawn_timeout_kills),
 		cmocka_unit_test(test_spawn_output_capped),
+		cmocka_unit_test(test_spawn_sigchld_ignored),
+		cmocka_unit_test(test_spawn_refuses_untrusted_binary),
+		cmocka_unit_test(test_utf8_clean),
 	};
 
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);

@@ -117,6 +117,19 @@ static void test_bad_arguments(void **state)
 	json_decref(run.reply);
 }
 
+/* Bytes that are not UTF-8 still give a reply with an error. */
+static void test_non_utf8_argument(void **state)
+{
+	const char *const args[] = { "\xff\xfe", NULL };
+	struct helper_run run;
+
+	(void)state;
+	assert_int_equal(run_helper(args, "", 0, &run), 0);
+	assert_int_equal(run.exit_code, 2);
+	assert_non_null(json_object_get(json_object_get(run.reply, "error"), "message"));
+	json_decref(run.reply);
+}
+
 static void test_bad_profiles(void **state)
 {
 	const char *in = "{\"api\": 1, \"action\": \"status\"}";
@@ -159,6 +172,7 @@ int main(void)
 		cmocka_unit_test(test_request_id_echoed_on_error),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_bad_profiles),
+		cmocka_unit_test(test_non_utf8_argument),
 		cmocka_unit_test(test_help_and_version),
 	};
 
