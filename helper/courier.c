@@ -15,7 +15,8 @@
  *    need `@SECLEVEL=0` in TLS_CIPHER_LIST; no TLSv1.3 floor exists.
  * The files are read as the launchers source them: `. imapd ; . imapd-ssl`.
  * Must never: run couriertls or a shell, read a file other than through
- * shvars/safefile, or write anything.
+ * shvars/safefile, or write anything. What `set` writes is planned in
+ * crplan.c, which reads through the same rules.
  */
 #define _GNU_SOURCE
 #include <elf.h>
@@ -25,27 +26,17 @@
 #include <strings.h>
 
 #include "adapter.h"
+#include "crplan.h"
 #include "safefile.h"
 #include "shvars.h"
 #include "spawn.h"
 #include "tlsver.h"
 
 #define CR_VERSION_TIMEOUT_MS 10000
-#define CR_PRIORITY_DEFAULT "NORMAL"
-#define CR_CIPHERS_DEFAULT "TLSv1:HIGH:!LOW:!MEDIUM:!EXP:!NULL:!aNULL@STRENGTH"
 #define CR_FLOORS_GNUTLS ((1u << TLSVER_COUNT) - 1)
 #define CR_FLOORS_OPENSSL ((1u << TLSVER_1_0) | (1u << TLSVER_1_1) | (1u << TLSVER_1_2))
 
-/* One launcher pair: the files it sources and the two endpoints it serves. */
-static const struct cr_pair {
-	const char *plain_key;       /* profile key of the plain file (imapd) */
-	const char *ssl_key;         /* profile key of the -ssl file (imapd-ssl) */
-	const char *plain_role;
-	const char *ssl_role;
-	int plain_port;
-	int ssl_port;
-	const char *starttls_var;    /* YES/NO switch of STARTTLS on the plain port */
-} cr_pairs[] = {
+const struct cr_pair cr_pairs[CR_NPAIRS] = {
 	{ "imapd", "imapd_ssl", "imap", "imaps", 143, 993, "IMAPDSTARTTLS" },
 	{ "pop3d", "pop3d_ssl", "pop3", "pop3s", 110, 995, "POP3_STARTTLS" },
 };
@@ -122,11 +113,10 @@ static int cr_gnutls_item(const char *item, size_t n, int *enabled)
 	return 0;
 }
 
-/* cr_priority_floor - the lowest TLS version a priority string enables;
- * -1 when GnuTLS refuses it or it enables no TLS version (every handshake
- * then fails, FACTS.md §7). Elements may start with blanks, not end with
- * them; empty elements are errors. */
-static int cr_priority_floor(const char *prio)
+/* cr_priority_floor - (crplan.h) every handshake fails when -1 (FACTS.md
+ * §7). Elements may start with blanks, not end with them; empty elements
+ * are errors. */
+int cr_priority_floor(const char *prio)
 {
 	const char *p = prio;
 	int enabled = -1;
@@ -334,9 +324,7 @@ static void cr_fill_pair(struct mt_service *svc, const struct cr_pair *pair, str
 	}
 }
 
-/* cr_load_pair - the pair's files in the launchers' order; 1 when the -ssl
- * file is missing (the pair is not installed). */
-static int cr_load_pair(const struct mt_profile *p, const struct cr_pair *pair, struct shvars *vars,
+int cr_load_pair(const struct mt_profile *p, const struct cr_pair *pair, struct shvars *vars,
 			struct mt_err *err)
 {
 	const char *plain = profile_str(p, "courier", pair->plain_key);
@@ -351,24 +339,32 @@ static int cr_load_pair(const struct mt_profile *p, const struct cr_pair *pair, 
 	return rc < 0 ? -1 : 0;
 }
 
-static int courier_read_status(const struct mt_profile *p, struct mt_service *svc, struct mt_err *err)
+void cr_status_from_vars(struct mt_service *svc, const struct cr_pair *pair, const struct shvars *vars,
+			 const char *ssl_path, int openssl)
 {
 	struct cr_ctx c = { 0 };
+
+	c.vars = vars;
+	c.ssl_path = ssl_path;
+	c.openssl = openssl;
+	cr_fill_pair(svc, pair, &c);
+}
+
+static int courier_read_status(const struct mt_profile *p, struct mt_service *svc, struct mt_err *err)
+{
+	int openssl = strcmp(svc->tls_library, "openssl") == 0;
 	struct shvars vars;
 	int rc = 0;
 
-	c.openssl = strcmp(svc->tls_library, "openssl") == 0;
-	if (!c.openssl && strcmp(svc->tls_library, "gnutls") != 0)
+	if (!openssl && strcmp(svc->tls_library, "gnutls") != 0)
 		model_service_warn(svc, "tls_library_unknown",
 				   "could not tell whether couriertls links GnuTLS or OpenSSL: the files are read as for GnuTLS");
-	for (size_t i = 0; rc == 0 && i < sizeof(cr_pairs) / sizeof(cr_pairs[0]); i++) {
+	for (size_t i = 0; rc == 0 && i < CR_NPAIRS; i++) {
 		memset(&vars, 0, sizeof(vars));
 		rc = cr_load_pair(p, &cr_pairs[i], &vars, err);
-		if (rc == 0) {
-			c.vars = &vars;
-			c.ssl_path = profile_str(p, "courier", cr_pairs[i].ssl_key);
-			cr_fill_pair(svc, &cr_pairs[i], &c);
-		}
+		if (rc == 0)
+			cr_status_from_vars(svc, &cr_pairs[i], &vars,
+					    profile_str(p, "courier", cr_pairs[i].ssl_key), openssl);
 		shvars_free(&vars);
 		rc = rc < 0 ? -1 : 0;
 	}
@@ -636,4 +632,6 @@ const struct mt_adapter courier_adapter = {
 	.query_version = courier_query_version,
 	.query_tls_library = courier_query_tls_library,
 	.read_status = courier_read_status,
+	.plan_floors = crplan_floors,
+	.restart_on_auto = 1,
 };

@@ -11,7 +11,9 @@
  * "-oname=value", "-o { name = value }"), only its value changing; a
  * service without one gets "-o name=value" lines right after its last line,
  * indented like its other -o lines (two blanks when it has none). A value
- * that is already there is not rewritten.
+ * that is already there is not rewritten. Unsetting removes the parameter's
+ * lines from main.cf, or the "-o name=value" words from their master.cf
+ * line (the line too when nothing else is left on it).
  * Never: decides which setting gets which value (postfix.c does), reads or
  * writes a file (the plan holds the bytes), or writes a value with a control
  * character, or an -o value that is not one blank-free word.
@@ -32,6 +34,7 @@ struct pfplan_setting {
 	const struct pfconf_service *svc;  /* borrowed from mf; NULL: main.cf */
 	char name[64];
 	char value[MT_VALUE_MAX];
+	int unset;                         /* remove the setting; value unused */
 };
 
 struct pfplan {
@@ -49,14 +52,19 @@ void pfplan_init(struct pfplan *pp, struct plan_file *main_f, const struct pfcon
 		 struct plan_file *master_f, const struct pfconf_master *mf);
 
 /* pfplan_set - parameter name gets value: in main.cf (s NULL) or as an -o
- * of master.cf service s. A later call for the same s and name replaces the
- * value. value is copied. Returns 0, or -1 with internal (a control
- * character, an -o value that is not one blank-free word without braces, a
- * name or value too long, too many settings). */
+ * of master.cf service s; value NULL unsets it there. A later call for the
+ * same s and name replaces the earlier one. value is copied. Returns 0, or
+ * -1 with internal (a control character, an -o value that is not one
+ * blank-free word without braces, a name or value too long, too many
+ * settings). */
 int pfplan_set(struct pfplan *pp, const struct pfconf_service *s, const char *name,
 	       const char *value, struct mt_err *err);
 
-/* pfplan_get - the value set for s and name so far, or NULL (borrowed). */
+/* pfplan_has - 1 when s and name have a setting (a value or unset). */
+int pfplan_has(const struct pfplan *pp, const struct pfconf_service *s, const char *name);
+
+/* pfplan_get - the value set for s and name so far, or NULL (none, or
+ * unset). Borrowed. */
 const char *pfplan_get(const struct pfplan *pp, const struct pfconf_service *s, const char *name);
 
 /* pfplan_emit - record every setting as line edits of main_f and master_f.

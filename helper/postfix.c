@@ -18,10 +18,12 @@
 #include "adapter.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "pfconf.h"
+#include "pfplan.h"
 #include "pfproto.h"
 #include "safefile.h"
 #include "spawn.h"
@@ -163,8 +165,8 @@ static const char *cipherlist_key(const char *grade)
 
 /* pf_enforce - smtpd's var_smtpd_enforce_tls: wrappermode; else a
  * non-empty smtpd_tls_security_level decides (encrypt and the levels smtpd
- * maps to it enforce; may and none do not; anything else stops smtpd);
- * else smtpd_enforce_tls. */
+ * maps to it enforce; may and none do not; anything else stops smtpd, and
+ * ep, when not NULL, is told); else smtpd_enforce_tls. */
 static int pf_enforce(const struct pf_conf *c, const struct pfconf_service *s,
 		      struct mt_endpoint *ep)
 {
@@ -179,7 +181,7 @@ static int pf_enforce(const struct pf_conf *c, const struct pfconf_service *s,
 	for (size_t i = 0; i < sizeof(enforcing) / sizeof(enforcing[0]); i++)
 		if (strcmp(level.value, enforcing[i]) == 0)
 			return 1;
-	if (strcmp(level.value, "may") != 0 && strcmp(level.value, "none") != 0)
+	if (ep != NULL && strcmp(level.value, "may") != 0 && strcmp(level.value, "none") != 0)
 		model_warn(ep, "invalid_value", "%s: smtpd_tls_security_level = \"%.160s\" is not "
 			   "a level smtpd accepts: it stops with a fatal error", s->name,
 			   level.value);
@@ -556,6 +558,631 @@ out:
 	return rc;
 }
 
+/* ---- set: the planner ------------------------------------------------------ */
+
+#define PF_CIPHERS "smtpd_tls_ciphers"
+#define PF_MAND_CIPHERS "smtpd_tls_mandatory_ciphers"
+#define PF_MEDIUM_LIST "tls_medium_cipherlist"
+#define PF_EXCLUDE "smtpd_tls_exclude_ciphers"
+#define PF_FLOOR_TEXT 64  /* the longest protocol list pfproto_format writes, and more */
+
+/* Mozilla's "intermediate" TLS 1.2 cipher suites (ssl-config.mozilla.org). */
+static const char pf_intermediate_list[] =
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+	"DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305";
+
+/* What the strong (PCI) policy excludes on top. */
+static const char pf_strong_exclude[] =
+	"aNULL, eNULL, EXPORT, DES, RC4, MD5, PSK, aECDH, EDH-DSS-DES-CBC3-SHA, "
+	"EDH-RSA-DES-CBC3-SHA, KRB5-DES, CBC3-SHA";
+
+/* One planning run. */
+struct pf_planner {
+	struct pf_conf c;        /* owned: main.cf and master.cf parsed from the plan's bytes */
+	struct pfplan *pp;       /* owned: the settings made so far */
+	struct plan *pl;         /* borrowed */
+	json_t *state;           /* owned: a working copy of the service's state */
+	enum cipher_policy ciphers;
+	unsigned version;        /* pfconf_version of the running Postfix, 0 unknown */
+	int service_floor;       /* TLSVER_NONE: not asked */
+	int ep_floor[PF_NROLES]; /* endpoint floors; TLSVER_NONE: not asked, or the
+				  * service floor itself (main.cf then covers it) */
+	int asked[PF_NROLES];    /* the role's floor is set by this change... */
+	int floor[PF_NROLES];    /* ...to this */
+};
+
+/* pf_role_index - the role named role, or -1 (outbound). */
+static int pf_role_index(const char *role)
+{
+	for (int r = 0; r < PF_NROLES; r++)
+		if (strcmp(role_names[r], role) == 0)
+			return r;
+	return -1;
+}
+
+/* pf_reads - the protocol key smtpd service s reads. */
+static const char *pf_reads(const struct pf_conf *c, const struct pfconf_service *s)
+{
+	return pf_enforce(c, s, NULL) ? PF_MAND_PROTO : PF_PROTO;
+}
+
+/* pf_listener_role - the role of master.cf entry i, or -1 when it is not an
+ * smtpd inet listener. */
+static int pf_listener_role(const struct pf_conf *c, size_t i)
+{
+	const struct pfconf_service *s = &c->mf.svcs[i];
+
+	return pf_is_smtpd_inet(s) ? (int)pf_role(c, s) : -1;
+}
+
+/* pf_floor_text - the protocol list for floor into buf[PF_FLOOR_TEXT]:
+ * main.cf form, or (compact) the one-word form of an -o argument. */
+static int pf_floor_text(const struct pf_planner *pr, int floor, int compact, char *buf,
+			 struct mt_err *err)
+{
+	if (pfproto_format(floor, pr->version, compact, buf, PF_FLOOR_TEXT) != 0) {
+		mt_err_set(err, "internal", "cannot write floor %d as a Postfix protocol list", floor);
+		return -1;
+	}
+	return 0;
+}
+
+/* pf_refuse - unsupported_floor for role. Returns -1. */
+static int pf_refuse(struct mt_err *err, const char *role, const char *why)
+{
+	char endpoint[sizeof(err->endpoint)];
+
+	snprintf(endpoint, sizeof(endpoint), "postfix/%s", role);
+	mt_err_set(err, "unsupported_floor", "%s: %s", endpoint, why);
+	mt_err_where(err, "postfix", endpoint);
+	return -1;
+}
+
+/* pf_plan_request - the request per role, checked against svc's endpoints:
+ * the read-only outbound and floors an endpoint does not offer are refused. */
+static int pf_plan_request(const struct mt_service *svc, const struct mt_floor_request *req,
+			   struct pf_planner *pr, struct mt_err *err)
+{
+	int f, role, all = req->service_floor;
+
+	if (all != TLSVER_NONE && !tlsver_is_version(all)) {
+		mt_err_set(err, "invalid_version", "not a TLS version: %d", all);
+		return -1;
+	}
+	pr->service_floor = all;
+	for (int r = 0; r < PF_NROLES; r++) {
+		pr->ep_floor[r] = TLSVER_NONE;
+		pr->asked[r] = all != TLSVER_NONE;
+		pr->floor[r] = all;
+	}
+	for (size_t i = 0; i < svc->nendpoints; i++) {
+		const struct mt_endpoint *ep = &svc->endpoints[i];
+
+		f = req->endpoint_floor[i];
+		role = pf_role_index(ep->role);
+		if (f != TLSVER_NONE && ep->read_only)
+			return pf_refuse(err, ep->role, "the SMTP client (smtp_tls_*) is reported "
+					 "by status and never written by set");
+		if (f != TLSVER_NONE && (role < 0 || !tlsver_is_version(f) || !ep->own_floor ||
+					 (ep->floors & (1u << f)) == 0))
+			return pf_refuse(err, ep->role, "this endpoint cannot take that floor");
+		if (role < 0 || f == TLSVER_NONE)
+			continue;
+		pr->ep_floor[role] = f != all ? f : TLSVER_NONE;
+		pr->asked[role] = 1;
+		pr->floor[role] = f;
+	}
+	return 0;
+}
+
+/* pf_plan_load - main.cf and master.cf into the plan (read once, there) and
+ * parsed from those very bytes into pr->c. */
+static int pf_plan_load(const struct mt_profile *p, struct pf_planner *pr, struct mt_err *err)
+{
+	char path[MT_PATH_MAX];
+	struct plan_file *mainf, *masterf;
+
+	if (pf_path(p, "main.cf", path, sizeof(path), err) != 0 ||
+	    (mainf = plan_file(pr->pl, "postfix", path, err)) == NULL ||
+	    pfconf_main_parse(&pr->c.mc, path, mainf->before.data, mainf->before.len, err) != 0)
+		return -1;
+	if (pf_path(p, "master.cf", path, sizeof(path), err) != 0 ||
+	    (masterf = plan_file(pr->pl, "postfix", path, err)) == NULL ||
+	    pfconf_master_parse(&pr->c.mf, path, masterf->before.data, masterf->before.len,
+				err) != 0)
+		return -1;
+	pr->c.mc.version = pr->version;
+	pr->c.mx_port = profile_endpoint_port(p, "postfix/smtp");
+	pfplan_init(pr->pp, mainf, &pr->c.mc, masterf, &pr->c.mf);
+	return 0;
+}
+
+/* pf_rewrite_override - s's -o for key, when it has one that differs from
+ * value, rewritten to value, with a warning: it would win over main.cf. */
+static int pf_rewrite_override(struct pf_planner *pr, const struct pfconf_service *s,
+			       const char *key, const char *value, struct mt_err *err)
+{
+	const struct pfconf_opt *o = pfconf_service_opt(&pr->c.mf, s, key);
+
+	if (o == NULL || strcmp(o->value, value) == 0)
+		return 0;
+	plan_warn(pr->pl, "postfix", "override", "master.cf service %s: -o %s=%.120s rewritten to "
+		  "%s (it would win over main.cf)", s->name, key, o->value, value);
+	return pfplan_set(pr->pp, s, key, value, err);
+}
+
+/* pf_plan_service_floor - both protocol keys in main.cf, and the protocol
+ * overrides of every listener whose role has no floor of its own. */
+static int pf_plan_service_floor(struct pf_planner *pr, struct mt_err *err)
+{
+	char mv[PF_FLOOR_TEXT], ov[PF_FLOOR_TEXT];
+	int role;
+
+	if (pr->service_floor == TLSVER_NONE)
+		return 0;
+	if (pf_floor_text(pr, pr->service_floor, 0, mv, err) != 0 ||
+	    pf_floor_text(pr, pr->service_floor, 1, ov, err) != 0 ||
+	    pfplan_set(pr->pp, NULL, PF_PROTO, mv, err) != 0 ||
+	    pfplan_set(pr->pp, NULL, PF_MAND_PROTO, mv, err) != 0)
+		return -1;
+	for (size_t i = 0; i < pr->c.mf.nsvcs; i++) {
+		const struct pfconf_service *s = &pr->c.mf.svcs[i];
+
+		if ((role = pf_listener_role(&pr->c, i)) < 0 || pr->ep_floor[role] != TLSVER_NONE)
+			continue;
+		if (pf_rewrite_override(pr, s, PF_MAND_PROTO, ov, err) != 0 ||
+		    pf_rewrite_override(pr, s, PF_PROTO, ov, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* pf_plan_own - listener s gets floor as its own -o overrides of both
+ * protocol keys (an existing one rewritten, else new lines). */
+static int pf_plan_own(struct pf_planner *pr, const struct pfconf_service *s, int floor,
+		       struct mt_err *err)
+{
+	char ov[PF_FLOOR_TEXT];
+
+	if (pf_floor_text(pr, floor, 1, ov, err) != 0 ||
+	    pfplan_set(pr->pp, s, PF_MAND_PROTO, ov, err) != 0 ||
+	    pfplan_set(pr->pp, s, PF_PROTO, ov, err) != 0)
+		return -1;
+	return 0;
+}
+
+/* pf_main_sharer - a listener of another role that reads main.cf's key
+ * (no -o of its own, no floor of its own in this change), or NULL. */
+static const struct pfconf_service *pf_main_sharer(const struct pf_planner *pr, const char *key)
+{
+	int role;
+
+	for (size_t i = 0; i < pr->c.mf.nsvcs; i++) {
+		const struct pfconf_service *s = &pr->c.mf.svcs[i];
+
+		role = pf_listener_role(&pr->c, i);
+		if (role < 0 || role == PF_SMTP || pr->ep_floor[role] != TLSVER_NONE)
+			continue;
+		if (strcmp(pf_reads(&pr->c, s), key) == 0 &&
+		    pfconf_service_opt(&pr->c.mf, s, key) == NULL)
+			return s;
+	}
+	return NULL;
+}
+
+/* pf_plan_smtp - an smtp listener's own floor without a service floor: its
+ * -o of the key it reads when it has one, else main.cf's key, unless
+ * another role reads that too (then -o overrides of its own). */
+static int pf_plan_smtp(struct pf_planner *pr, const struct pfconf_service *s, int floor,
+			struct mt_err *err)
+{
+	const char *key = pf_reads(&pr->c, s);
+	const struct pfconf_service *other;
+	char v[PF_FLOOR_TEXT];
+
+	if (pfconf_service_opt(&pr->c.mf, s, key) != NULL)
+		return pf_floor_text(pr, floor, 1, v, err) != 0 ? -1 :
+		       pfplan_set(pr->pp, s, key, v, err);
+	if ((other = pf_main_sharer(pr, key)) == NULL)
+		return pf_floor_text(pr, floor, 0, v, err) != 0 ? -1 :
+		       pfplan_set(pr->pp, NULL, key, v, err);
+	plan_warn(pr->pl, "postfix", "override", "the floor of postfix/smtp goes into master.cf "
+		  "service %s as -o overrides: main.cf's %s is also read by service %s", s->name,
+		  key, other->name);
+	return pf_plan_own(pr, s, floor, err);
+}
+
+/* pf_plan_endpoint_floors - every listener of a role with its own floor:
+ * submission and smtps (and smtp beside a service floor) in master.cf, smtp
+ * alone where it reads. */
+static int pf_plan_endpoint_floors(struct pf_planner *pr, struct mt_err *err)
+{
+	int role, floor, rc;
+
+	for (size_t i = 0; i < pr->c.mf.nsvcs; i++) {
+		const struct pfconf_service *s = &pr->c.mf.svcs[i];
+
+		if ((role = pf_listener_role(&pr->c, i)) < 0 ||
+		    (floor = pr->ep_floor[role]) == TLSVER_NONE)
+			continue;
+		if (role == PF_SMTP && pr->service_floor == TLSVER_NONE)
+			rc = pf_plan_smtp(pr, s, floor, err);
+		else
+			rc = pf_plan_own(pr, s, floor, err);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- set: state records ------------------------------------------------------ */
+
+/* pf_state_object - state's object member name, created when absent; NULL
+ * when it cannot be. Borrowed. */
+static json_t *pf_state_object(json_t *state, const char *name)
+{
+	json_t *o = json_object_get(state, name);
+
+	if (json_is_object(o))
+		return o;
+	o = json_object();
+	return o != NULL && json_object_set_new(state, name, o) == 0 ? o : NULL;
+}
+
+/* pf_state_prune - drop the record tables that are empty. */
+static void pf_state_prune(json_t *state)
+{
+	static const char *const tables[] = { "cipherlists", "ciphers" };
+
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+		if (json_is_object(json_object_get(state, tables[i])) &&
+		    json_object_size(json_object_get(state, tables[i])) == 0)
+			json_object_del(state, tables[i]);
+}
+
+/* pf_record_set - table[id] = {"previous": previous (null: unset),
+ * "written": written}. Returns 0, or -1 (internal: not UTF-8, no memory). */
+static int pf_record_set(json_t *state, const char *table, const char *id, const char *previous,
+			 const char *written, struct mt_err *err)
+{
+	json_t *t = pf_state_object(state, table);
+	json_t *rec = json_pack("{s:o, s:s}", "previous",
+				previous != NULL ? json_string(previous) : json_null(), "written",
+				written);
+
+	if (t == NULL || rec == NULL || json_object_set_new(t, id, rec) != 0) {
+		mt_err_set(err, "internal", "cannot record the previous value of %s in the state",
+			   id);
+		return -1;
+	}
+	return 0;
+}
+
+/* pf_record_holds - rec says mail-tls wrote exactly cur (cur NULL: unset). */
+static int pf_record_holds(json_t *rec, const char *cur)
+{
+	const char *written = json_string_value(json_object_get(rec, "written"));
+
+	return cur != NULL && written != NULL && strcmp(written, cur) == 0;
+}
+
+/* pf_record_id - where a cipher list record points: "name" for main.cf,
+ * "service/type/name" (postconf -P's notation) for an -o of s. */
+static void pf_record_id(const struct pfconf_service *s, const char *name, char *buf, size_t size)
+{
+	if (s == NULL)
+		snprintf(buf, size, "%s", name);
+	else
+		snprintf(buf, size, "%s/%s/%s", s->name, s->type, name);
+}
+
+/* pf_record_locate - the service (NULL: main.cf) and the parameter name a
+ * record id points to; -1 when its master.cf service is gone. */
+static int pf_record_locate(const struct pf_conf *c, const char *id,
+			    const struct pfconf_service **s, char *name, size_t size)
+{
+	const char *slash = strchr(id, '/'), *type, *key;
+
+	*s = NULL;
+	if (slash == NULL)
+		return mt_strlcpy(name, id, size);
+	type = slash + 1;
+	if ((key = strchr(type, '/')) == NULL)
+		return -1;
+	for (size_t i = 0; i < c->mf.nsvcs && *s == NULL; i++)
+		if (strlen(c->mf.svcs[i].name) == (size_t)(slash - id) &&
+		    strncmp(c->mf.svcs[i].name, id, (size_t)(slash - id)) == 0 &&
+		    strlen(c->mf.svcs[i].type) == (size_t)(key - type) &&
+		    strncmp(c->mf.svcs[i].type, type, (size_t)(key - type)) == 0)
+			*s = &c->mf.svcs[i];
+	return *s != NULL ? mt_strlcpy(name, key + 1, size) : -1;
+}
+
+/* pf_current - name's value as written in main.cf (s NULL) or in s's -o;
+ * NULL when unset there. Borrowed. */
+static const char *pf_current(const struct pf_conf *c, const struct pfconf_service *s,
+			      const char *name)
+{
+	const struct pfconf_param *p;
+	const struct pfconf_opt *o;
+
+	if (s != NULL)
+		return (o = pfconf_service_opt(&c->mf, s, name)) != NULL ? o->value : NULL;
+	return (p = pfconf_main_find(&c->mc, name)) != NULL ? p->value : NULL;
+}
+
+/* ---- set: ciphers --------------------------------------------------------------- */
+
+/* pf_policy_set - main.cf name = value for a cipher policy, remembering
+ * what was there (for a later restore) unless the state already holds the
+ * value from before mail-tls. A cipher list mail-tls had given @SECLEVEL=0
+ * counts as its value from before that. */
+static int pf_policy_set(struct pf_planner *pr, const char *name, const char *value,
+			 struct mt_err *err)
+{
+	const char *cur = pf_current(&pr->c, NULL, name), *prev = cur;
+	json_t *cls = json_object_get(pr->state, "cipherlists");
+	json_t *fixed = json_is_object(cls) ? json_object_get(cls, name) : NULL;
+	json_t *ciphers = json_object_get(pr->state, "ciphers");
+
+	if (pf_record_holds(fixed, cur))
+		prev = json_string_value(json_object_get(fixed, "previous"));
+	if (!pf_record_holds(json_object_get(ciphers, name), cur) &&
+	    (cur == NULL || strcmp(cur, value) != 0) &&
+	    pf_record_set(pr->state, "ciphers", name, prev, value, err) != 0)
+		return -1;
+	if (fixed != NULL)
+		json_object_del(cls, name);
+	return pfplan_set(pr->pp, NULL, name, value, err);
+}
+
+/* pf_plan_ciphers - the cipher policy: intermediate and strong set the
+ * mandatory grade to medium with Mozilla's intermediate list; strong also
+ * excludes weak ciphers. keep and legacy change nothing (Postfix already
+ * runs at security level 0: FACTS.md §4a). */
+static int pf_plan_ciphers(struct pf_planner *pr, struct mt_err *err)
+{
+	if (pr->ciphers != CIPHERS_INTERMEDIATE && pr->ciphers != CIPHERS_STRONG)
+		return 0;
+	if (pf_policy_set(pr, PF_MAND_CIPHERS, "medium", err) != 0 ||
+	    pf_policy_set(pr, PF_MEDIUM_LIST, pf_intermediate_list, err) != 0)
+		return -1;
+	return pr->ciphers == CIPHERS_STRONG ? pf_policy_set(pr, PF_EXCLUDE, pf_strong_exclude, err)
+					     : 0;
+}
+
+/* pf_list_of - the cipher list (tls_<grade>_cipherlist) listener s uses,
+ * or NULL for a grade Postfix does not know. Static string. */
+static const char *pf_list_of(const struct pf_conf *c, const struct pfconf_service *s)
+{
+	struct pf_setting grade;
+
+	pf_get(c, s, pf_enforce(c, s, NULL) ? PF_MAND_CIPHERS : PF_CIPHERS, &grade);
+	return cipherlist_key(grade.value);
+}
+
+/* pf_final - the floor listener i has after the change: what the change
+ * sets for its role, else what its protocol setting says now (TLSVER_NONE
+ * when it enables no version). */
+static int pf_final(const struct pf_planner *pr, size_t i, int role)
+{
+	struct pf_setting proto;
+	struct pfproto pp;
+
+	if (pr->asked[role])
+		return pr->floor[role];
+	pf_get(&pr->c, &pr->c.mf.svcs[i], pf_reads(&pr->c, &pr->c.mf.svcs[i]), &proto);
+	if (proto.failed)
+		return TLSVER_NONE;
+	pfproto_parse(proto.value, &pp);
+	return pp.invalid ? TLSVER_NONE : pp.floor;
+}
+
+/* pf_low - a floor below TLSv1.2, which a cipher list's @SECLEVEL=N blocks. */
+static int pf_low(int floor)
+{
+	return tlsver_is_version(floor) && floor < TLSVER_1_2;
+}
+
+/* pf_list_users - whether a listener with a floor below TLSv1.2 after the
+ * change uses cipher list key where it is written: as an -o of where, or
+ * (where NULL) in main.cf; only_untouched: among the listeners whose role
+ * this change leaves alone. The first such listener, or NULL. */
+static const struct pfconf_service *pf_list_users(const struct pf_planner *pr,
+						  const struct pfconf_service *where,
+						  const char *key, int only_untouched)
+{
+	int role;
+
+	for (size_t i = 0; i < pr->c.mf.nsvcs; i++) {
+		const struct pfconf_service *s = &pr->c.mf.svcs[i];
+		const char *list;
+
+		if ((role = pf_listener_role(&pr->c, i)) < 0 || (only_untouched && pr->asked[role]) ||
+		    (where != NULL && s != where))
+			continue;
+		list = pf_list_of(&pr->c, s);
+		if (list == NULL || strcmp(list, key) != 0 ||
+		    (where == NULL && pfconf_service_opt(&pr->c.mf, s, key) != NULL))
+			continue;
+		if (pf_low(pf_final(pr, i, role)))
+			return s;
+	}
+	return NULL;
+}
+
+/* pf_warn_fixed - the seclevel_blocks_floor warning of one fix of key:
+ * where it was (an -o of s, else main.cf), where the fix goes, and for
+ * whom main.cf's list stays as it is. */
+static void pf_warn_fixed(struct pf_planner *pr, const struct pfconf_service *s, int in_opt,
+			  const struct pfconf_service *other, const char *key, int level)
+{
+	const char *tail = "(undone when no floor below TLSv1.2 needs it)";
+
+	if (in_opt)
+		plan_warn(pr->pl, "postfix", "seclevel_blocks_floor", "master.cf service %s: -o %s "
+			  "sets @SECLEVEL=%d, which blocks TLS 1.0/1.1: changed to @SECLEVEL=0 %s",
+			  s->name, key, level, tail);
+	else if (other != NULL)
+		plan_warn(pr->pl, "postfix", "seclevel_blocks_floor", "main.cf's %s sets "
+			  "@SECLEVEL=%d, which blocks TLS 1.0/1.1: master.cf service %s gets it "
+			  "with @SECLEVEL=0 as an -o, so that service %s keeps its floor %s", key,
+			  level, s->name, other->name, tail);
+	else
+		plan_warn(pr->pl, "postfix", "seclevel_blocks_floor", "main.cf's %s sets "
+			  "@SECLEVEL=%d, which blocks TLS 1.0/1.1: changed to @SECLEVEL=0 %s", key,
+			  level, tail);
+}
+
+/* pf_fix_seclevel - the cipher list listener s uses, when it carries its own
+ * @SECLEVEL=N (N >= 1), gets @SECLEVEL=0 where it is written (main.cf or
+ * s's -o); the value before goes into the state. When main.cf's list also
+ * serves a listener this change leaves alone, whose protocol setting allows
+ * TLS 1.0/1.1 that the level blocks now, the fixed list becomes an -o of s
+ * instead (previous: unset), so that the other endpoint keeps its effective
+ * floor. A level that comes through a $parameter is refused: the helper
+ * writes only the value with the token it replaced. */
+static int pf_fix_seclevel(struct pf_planner *pr, const struct pfconf_service *s, int role,
+			   struct mt_err *err)
+{
+	struct pf_setting cl;
+	const struct pfconf_service *where, *other = NULL;
+	const char *key = pf_list_of(&pr->c, s);
+	char fixed[MT_VALUE_MAX], check[MT_VALUE_MAX], id[256];
+	int level;
+
+	if (key == NULL)
+		return 0;
+	pf_get(&pr->c, s, key, &cl);
+	level = tlsver_cipher_seclevel(cl.value);
+	if (cl.failed || cl.v.is_default || level < 1)
+		return 0;
+	where = cl.v.is_override ? s : NULL;
+	if (where == NULL && (other = pf_list_users(pr, NULL, key, 1)) != NULL)
+		where = s;
+	if (pfplan_has(pr->pp, where, key))
+		return 0;  /* fixed for another listener, or a cipher policy sets it */
+	if (pfplan_seclevel_zero(cl.v.raw, fixed, sizeof(fixed)) != 0 ||
+	    pfconf_expand(&pr->c.mc, &pr->c.mf, s, fixed, check, sizeof(check)) != 0 ||
+	    tlsver_cipher_seclevel(check) >= 1) {
+		snprintf(check, sizeof(check), "%s gets @SECLEVEL=%d through a $parameter, which "
+			 "blocks TLS 1.0/1.1: the helper does not edit that; set it by hand", key,
+			 level);
+		return pf_refuse(err, role_names[role], check);
+	}
+	pf_record_id(where, key, id, sizeof(id));
+	if (pf_record_set(pr->state, "cipherlists", id, other != NULL ? NULL : cl.v.raw, fixed,
+			  err) != 0)
+		return -1;
+	pf_warn_fixed(pr, s, cl.v.is_override, other, key, level);
+	return pfplan_set(pr->pp, where, key, fixed, err);
+}
+
+/* pf_plan_seclevel - every listener whose role this change sets below
+ * TLSv1.2 gets its cipher list's @SECLEVEL fixed. */
+static int pf_plan_seclevel(struct pf_planner *pr, struct mt_err *err)
+{
+	int role;
+
+	for (size_t i = 0; i < pr->c.mf.nsvcs; i++) {
+		if ((role = pf_listener_role(&pr->c, i)) < 0 || !pr->asked[role] ||
+		    !pf_low(pr->floor[role]))
+			continue;
+		if (pf_fix_seclevel(pr, &pr->c.mf.svcs[i], role, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* pf_restore_one - one @SECLEVEL fix that no listener needs after this
+ * change is undone (the value before put back, or an -o mail-tls added
+ * removed) when the file still holds what mail-tls wrote, else left with a
+ * drift warning; 1 when still needed (the record stays), 0 when the record
+ * can go, -1 on error. */
+static int pf_restore_one(struct pf_planner *pr, const char *id, json_t *rec, struct mt_err *err)
+{
+	const struct pfconf_service *s;
+	json_t *pv = json_object_get(rec, "previous");
+	const char *cur = NULL, *prev = json_string_value(pv);
+	char name[64];
+
+	if (pf_record_locate(&pr->c, id, &s, name, sizeof(name)) == 0) {
+		if (pf_list_users(pr, s, name, 0) != NULL)
+			return 1;
+		if (pfplan_has(pr->pp, s, name))
+			return 0;  /* a cipher policy sets it in this change */
+		cur = pf_current(&pr->c, s, name);
+		if ((prev != NULL || json_is_null(pv)) && pf_record_holds(rec, cur))
+			return pfplan_set(pr->pp, s, name, prev, err);
+	}
+	plan_warn(pr->pl, "postfix", "drift", "%s was changed after mail-tls set @SECLEVEL=0 there "
+		  "(now \"%.100s\"): left as it is; before mail-tls it was \"%.100s\"", id,
+		  cur != NULL ? cur : "unset", prev != NULL ? prev : "unset");
+	return 0;
+}
+
+/* pf_plan_restore - every @SECLEVEL fix of an earlier change that no
+ * listener needs any more (its floor is TLSv1.2 or higher after this one)
+ * is undone or left with drift, and its record dropped. */
+static int pf_plan_restore(struct pf_planner *pr, struct mt_err *err)
+{
+	json_t *cls = json_object_get(pr->state, "cipherlists"), *rec;
+	const char *id;
+	void *next;
+	int rc;
+
+	if (!json_is_object(cls))
+		return 0;
+	json_object_foreach_safe(cls, next, id, rec) {
+		if ((rc = pf_restore_one(pr, id, rec, err)) < 0)
+			return -1;
+		if (rc == 0)
+			json_object_del(cls, id);
+	}
+	return 0;
+}
+
+/* pf_plan_floors - the adapter's plan_floors (adapter.h). The state is
+ * changed only when the plan succeeds. */
+static int pf_plan_floors(const struct mt_profile *p, const struct mt_service *svc,
+			  const struct mt_floor_request *req, json_t *state, struct plan *pl,
+			  struct mt_err *err)
+{
+	struct pf_planner pr;
+	int rc = -1;
+
+	memset(&pr, 0, sizeof(pr));
+	pr.pl = pl;
+	pr.ciphers = req->ciphers;
+	pr.version = pfconf_version(svc->version);
+	pr.pp = calloc(1, sizeof(*pr.pp));
+	pr.state = json_deep_copy(state);
+	if (pr.pp == NULL || pr.state == NULL) {
+		mt_err_set(err, "internal", "out of memory");
+		goto out;
+	}
+	if (pf_plan_request(svc, req, &pr, err) != 0 || pf_plan_load(p, &pr, err) != 0 ||
+	    pf_plan_service_floor(&pr, err) != 0 || pf_plan_endpoint_floors(&pr, err) != 0 ||
+	    pf_plan_ciphers(&pr, err) != 0 || pf_plan_seclevel(&pr, err) != 0 ||
+	    pf_plan_restore(&pr, err) != 0 || pfplan_emit(pr.pp, err) != 0)
+		goto out;
+	pf_state_prune(pr.state);
+	json_object_clear(state);
+	if (json_object_update(state, pr.state) != 0) {
+		mt_err_set(err, "internal", "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(pr.state);
+	free(pr.pp);
+	pfconf_master_free(&pr.c.mf);
+	pfconf_main_free(&pr.c.mc);
+	return rc;
+}
+
 const struct mt_adapter postfix_adapter = {
 	.name = "postfix",
 	.installed = pf_installed,
@@ -563,4 +1190,5 @@ const struct mt_adapter postfix_adapter = {
 	.query_version = pf_query_version,
 	.query_tls_library = pf_query_tls_library,
 	.read_status = pf_read_status,
+	.plan_floors = pf_plan_floors,
 };

@@ -26,7 +26,8 @@ struct sbuf {
 struct pending {
 	char *name;
 	char *value;
-	unsigned line;
+	unsigned line, last_line;
+	size_t start, end;
 	int complex;
 };
 
@@ -362,6 +363,7 @@ static int read_assignment(struct scan *sc, size_t namelen)
 	struct pending *a;
 	struct sbuf value = { 0 };
 	unsigned line = sc->line;
+	size_t start = sc->pos;
 	char *name;
 
 	if (sc->ncmd == SHVARS_MAX_PENDING)
@@ -386,6 +388,9 @@ static int read_assignment(struct scan *sc, size_t namelen)
 	}
 	a->name = name;
 	a->line = line;
+	a->last_line = sc->line;
+	a->start = start;
+	a->end = sc->pos;
 	a->complex = sc->complex;
 	sc->ncmd++;
 	return 0;
@@ -428,6 +433,9 @@ static int commit_pending(struct scan *sc)
 		v->value = sc->cmd[i].value;
 		v->file = sc->file;
 		v->line = sc->cmd[i].line;
+		v->last_line = sc->cmd[i].last_line;
+		v->start = sc->cmd[i].start;
+		v->end = sc->cmd[i].end;
 		v->complex = sc->cmd[i].complex;
 	}
 	sc->ncmd = 0;

@@ -32,6 +32,8 @@ struct shvar {
 	char *value;         /* owned: what the shell assigns (quotes removed, references expanded) */
 	const char *file;    /* borrowed from the struct shvars that holds it */
 	unsigned line;       /* 1-based line where the assignment starts */
+	unsigned last_line;  /* line where its word ends (> line: quoted newlines, `\`) */
+	size_t start, end;   /* byte offsets in the file of `NAME=` and past its word */
 	int complex;         /* holds shell syntax that was not evaluated (kept literally) */
 };
 

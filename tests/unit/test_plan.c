@@ -12,6 +12,7 @@
  *               folder (a file not there must stay byte-identical)
  *   expected.json {"error"?: CODE, "warnings"?: [CODE...], "state"?: {...},
  *                  "effective"?: {ROLE: VERSION}}: the planner's error or warnings,
+ *               (paths in "state" under the case are written "@/..." on both sides)
  *               the service state it leaves, and what `status` reads back from the
  *               planned files (the proof that the edits mean what was asked)
  * The case is copied to a temporary folder first; nothing in the tree changes.
@@ -176,6 +177,7 @@ static void load_plan_case(const char *dir, struct plan_case *pc)
 	pc->req.ciphers = parse_ciphers(json_object_get(req, "ciphers"));
 	pc->state = json_object_get(pc->c, "state") ? json_deep_copy(json_object_get(pc->c, "state"))
 						    : json_object();
+	rewrite_paths(pc->state, "@", pc->work);
 	snprintf(path, sizeof(path), "%s/expected.json", pc->work);
 	pc->expected = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
 	if (pc->expected == NULL)
@@ -278,6 +280,7 @@ static void run_case(void **state)
 	struct plan *pl = calloc(1, sizeof(*pl));
 	struct mt_err err = { 0 };
 	const char *want_error;
+	char path_prefix[PATH_MAX + 2];
 	char *parent;
 	int rc;
 
@@ -294,6 +297,8 @@ static void run_case(void **state)
 		assert_int_equal(plan_render(pl, &err), 0);
 		check_files(pc, pl, dir);
 		check_warnings(pl, json_object_get(pc->expected, "warnings"), dir);
+		snprintf(path_prefix, sizeof(path_prefix), "%s/", pc->work);
+		rewrite_paths(pc->state, path_prefix, "@/");
 		if (json_object_get(pc->expected, "state") != NULL &&
 		    !json_equal(json_object_get(pc->expected, "state"), pc->state)) {
 			char *got = json_dumps(pc->state, JSON_SORT_KEYS);
