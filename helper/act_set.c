@@ -15,32 +15,11 @@
 #include "reply.h"
 #include "state.h"
 #include "tlsver.h"
+#include "setcore.h"
 #include "txn.h"
 
-#define MAX_FLOOR_KEYS 16
-
-struct svc_request {
-	const struct mt_adapter *a;
-	int service_floor;
-	char roles[MAX_FLOOR_KEYS][16];
-	int role_floors[MAX_FLOOR_KEYS];
-	size_t nroles;
-};
-
-struct set_args {
-	json_t *floors;
-	const char *preset;
-	json_t *services;
-	int reapply, dry_run, verify;
-	const char *restart;
-	enum restart_mode restart_mode;
-	enum cipher_policy ciphers;
-	struct svc_request reqs[TXN_MAX_SERVICES];
-	size_t nreqs;
-};
-
 /* parse_restart - the restart mode name. */
-static int parse_restart(struct set_args *s, struct mt_err *err)
+int parse_restart(struct set_args *s, struct mt_err *err)
 {
 	static const char *const names[] = { "auto", "reload", "restart", "none" };
 
@@ -67,7 +46,7 @@ static int parse_version(json_t *v, const char *key, struct mt_err *err)
 }
 
 /* service_of - the managed adapter named name (the part before '/'). */
-static const struct mt_adapter *service_of(const struct mt_profile *p, const char *key,
+const struct mt_adapter *service_of(const struct mt_profile *p, const char *key,
 					   struct mt_err *err)
 {
 	char name[16];
@@ -93,7 +72,7 @@ static const struct mt_adapter *service_of(const struct mt_profile *p, const cha
 }
 
 /* request_for - the svc_request of adapter a, added when absent. */
-static struct svc_request *request_for(struct set_args *s, const struct mt_adapter *a)
+struct svc_request *request_for(struct set_args *s, const struct mt_adapter *a)
 {
 	struct svc_request *r;
 
@@ -154,12 +133,14 @@ static int parse_preset(const struct mt_profile *p, struct set_args *s, json_t *
 	json_t *name;
 	const struct mt_adapter *a;
 
+	if (strcmp(s->preset, "pci") == 0) {
+		s->mode = "enable";
+		return compliance_prepare(p, s, err);
+	}
 	for (i = 0; i < 3 && strcmp(presets[i].name, s->preset) != 0; i++)
 		;
 	if (i == 3) {
-		mt_err_set(err, strcmp(s->preset, "pci") == 0 ? "unknown_action" : "bad_request",
-			   strcmp(s->preset, "pci") == 0 ? "preset pci (= compliance enable) is not available yet"
-							 : "unknown preset (modern, intermediate, legacy, pci)");
+		mt_err_set(err, "bad_request", "unknown preset (modern, intermediate, legacy, pci)");
 		return -1;
 	}
 	s->ciphers = presets[i].ciphers;
@@ -188,7 +169,7 @@ static int parse_preset(const struct mt_profile *p, struct set_args *s, json_t *
 }
 
 /* check_services - the "services" list: known names only. */
-static int check_services(json_t *services, struct mt_err *err)
+int check_services(json_t *services, struct mt_err *err)
 {
 	size_t i;
 	json_t *v;
@@ -211,6 +192,80 @@ bad:
 	return -1;
 }
 
+/* cipher_names - a cipher policy's name in the state. */
+static const char *const cipher_names[] = { "keep", "intermediate", "strong", "legacy" };
+
+/* request_json - new reference: what r asked, for reapply:
+ * {"service": floor|null, "endpoints": {role: floor}, "ciphers": name}. */
+static json_t *request_json(const struct svc_request *r, enum cipher_policy ciphers)
+{
+	json_t *eps = json_object();
+
+	for (size_t i = 0; i < r->nroles; i++)
+		json_object_set_new(eps, r->roles[i], json_string(tlsver_name(r->role_floors[i])));
+	return json_pack("{s:o, s:o, s:s}", "service",
+			 r->service_floor == TLSVER_NONE ? json_null() : json_string(tlsver_name(r->service_floor)),
+			 "endpoints", eps, "ciphers", cipher_names[ciphers]);
+}
+
+/* remember_request - the state keeps each service's last request, so that
+ * `reapply` can put it back after someone else changed the files. */
+static void remember_request(struct txn *t, const struct set_args *s)
+{
+	for (size_t i = 0; i < s->nreqs; i++)
+		json_object_set_new(state_service(t->state, s->reqs[i].a->name), "last_request",
+				    request_json(&s->reqs[i], s->ciphers));
+}
+
+/* reapply_one - one service's last request back into s. */
+static int reapply_one(struct set_args *s, const struct mt_adapter *a, json_t *last)
+{
+	struct svc_request *r = request_for(s, a);
+	const char *role, *c = json_string_value(json_object_get(last, "ciphers"));
+	json_t *v;
+	int f;
+
+	if (json_is_string(json_object_get(last, "service")))
+		r->service_floor = tlsver_parse(json_string_value(json_object_get(last, "service")));
+	json_object_foreach(json_object_get(last, "endpoints"), role, v) {
+		f = json_is_string(v) ? tlsver_parse(json_string_value(v)) : -1;
+		if (f < 0 || r->nroles == MAX_FLOOR_KEYS || strlen(role) >= sizeof(r->roles[0]))
+			return -1;
+		strcpy(r->roles[r->nroles], role);
+		r->role_floors[r->nroles++] = f;
+	}
+	for (int k = 0; c != NULL && k < 4; k++)
+		if (strcmp(c, cipher_names[k]) == 0)
+			s->ciphers = (enum cipher_policy)k;
+	return r->service_floor < TLSVER_NONE ? -1 : 0;
+}
+
+/* parse_reapply - every managed service's last request, from the state. */
+static int parse_reapply(const struct mt_profile *p, struct set_args *s, struct mt_err *err)
+{
+	json_t *state = state_load(profile_str(p, NULL, "state_dir"), err);
+	json_t *last;
+	int rc = 0;
+
+	if (state == NULL)
+		return -1;
+	for (size_t i = 0; rc == 0 && adapters[i] != NULL; i++) {
+		last = json_object_get(json_object_get(json_object_get(state, "services"), adapters[i]->name),
+				       "last_request");
+		if (last != NULL && profile_manages(p, adapters[i]->name) &&
+		    reapply_one(s, adapters[i], last) != 0) {
+			mt_err_set(err, "io_error", "the state's last request for %s is damaged", adapters[i]->name);
+			rc = -1;
+		}
+	}
+	json_decref(state);
+	if (rc == 0 && s->nreqs == 0) {
+		mt_err_set(err, "bad_request", "nothing to reapply: mail-tls has applied no floor yet");
+		rc = -1;
+	}
+	return rc;
+}
+
 /* parse_args - the whole request, checked before anything is touched. */
 static int parse_args(struct mt_ctx *ctx, struct set_args *s, json_t *warnings, struct mt_err *err)
 {
@@ -229,15 +284,17 @@ static int parse_args(struct mt_ctx *ctx, struct set_args *s, json_t *warnings, 
 		mt_err_set(err, "bad_request", "\"services\" goes with \"preset\" only");
 		return -1;
 	}
-	if (s->reapply || s->verify) {
-		mt_err_set(err, "bad_request", "\"%s\" is not available in mail-tls-helper %s",
-			   s->reapply ? "reapply" : "verify", MT_VERSION);
+	if (s->verify) {
+		mt_err_set(err, "bad_request", "\"verify\" is not available in mail-tls-helper %s", MT_VERSION);
 		return -1;
 	}
 	if (parse_restart(s, err) != 0 || check_services(s->services, err) != 0)
 		return -1;
+	s->before_run = remember_request;   /* the pci preset replaces it with the lock */
 	if (s->floors != NULL)
 		return parse_floors(ctx->profile, s, err);
+	if (s->reapply)
+		return parse_reapply(ctx->profile, s, err);
 	return parse_preset(ctx->profile, s, warnings, err);
 }
 
@@ -339,7 +396,8 @@ static int plan_all(struct mt_ctx *ctx, struct set_args *s, struct txn *t, json_
 			return -1;
 		after = json_object();
 		json_object_set_new(planned, ts->a->name, after);
-		if (floor_request(&s->reqs[i], ts->svc, t->state, s->ciphers, &fr, after, err) != 0)
+		if (floor_request(&s->reqs[i], ts->svc, s->ignore_lock ? NULL : t->state, s->ciphers, &fr,
+				  after, err) != 0)
 			return -1;
 		if (ts->a->plan_floors == NULL) {
 			mt_err_set(err, "unsupported_floor", "%s cannot be changed by this version", ts->a->name);
@@ -382,8 +440,9 @@ static void merge_warnings(json_t *reply, json_t *list)
 			   json_string_value(json_object_get(w, "message")));
 }
 
-/* apply - the change for real, under the lock; recovery first. */
-static int apply(struct mt_ctx *ctx, struct set_args *s, json_t *warnings, struct mt_err *err)
+/* set_apply - the change for real (or its dry run), under the lock;
+ * recovery first. */
+int set_apply(struct mt_ctx *ctx, struct set_args *s, json_t *warnings, struct mt_err *err)
 {
 	const char *state_dir = profile_str(ctx->profile, NULL, "state_dir");
 	struct txn t;
@@ -400,6 +459,8 @@ static int apply(struct mt_ctx *ctx, struct set_args *s, json_t *warnings, struc
 	if (txn_init(&t, ctx->profile, ctx->vcache, err) != 0 || plan_all(ctx, s, &t, planned, err) != 0)
 		goto out;
 	t.restart = s->restart_mode;
+	if (s->before_run != NULL)
+		s->before_run(&t, s);
 	if (s->dry_run) {
 		txn_dry_run(&t, planned, ctx->reply);
 		rc = 0;
@@ -430,7 +491,7 @@ int act_set(struct mt_ctx *ctx, struct mt_err *err)
 	if (s == NULL)
 		reply_fatal_oom();
 	if (parse_args(ctx, s, warnings, err) == 0)
-		rc = apply(ctx, s, warnings, err);
+		rc = set_apply(ctx, s, warnings, err);
 	json_decref(warnings);
 	free(s);
 	return rc;

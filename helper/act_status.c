@@ -4,16 +4,40 @@
  * configuration files only; runs nothing on a warm software cache.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "actions.h"
 #include "adapter.h"
 #include "reply.h"
 #include "service.h"
+#include "state.h"
+#include "tlsver.h"
+
+/* mark_drift - a warning on each endpoint whose effective floor is no longer
+ * the one mail-tls last applied (someone else changed the files). */
+static void mark_drift(struct mt_service *svc, json_t *svc_state)
+{
+	json_t *applied = json_object_get(svc_state, "applied");
+	const char *want;
+
+	for (size_t i = 0; i < svc->nendpoints; i++) {
+		struct mt_endpoint *ep = &svc->endpoints[i];
+
+		want = json_string_value(json_object_get(applied, ep->role));
+		if (want != NULL && strcmp(want, tlsver_name(ep->effective)) != 0)
+			model_warn(ep, "drift", "mail-tls last applied %s here; the configuration now gives %s "
+				   "(changed outside mail-tls; `set` with \"reapply\": true puts it back)",
+				   want, tlsver_name(ep->effective));
+	}
+}
 
 int act_status(struct mt_ctx *ctx, struct mt_err *err)
 {
 	json_t *services = json_array();
 	struct mt_service *svc = malloc(sizeof(*svc));
+	struct mt_err serr = { 0 };
+	json_t *state = state_load(profile_str(ctx->profile, NULL, "state_dir"), &serr);
+	json_t *svc_state;
 	int live = 0;
 	int rc = -1;
 	json_t *entry;
@@ -32,8 +56,11 @@ int act_status(struct mt_ctx *ctx, struct mt_err *err)
 			continue;
 		if (service_describe(ctx->profile, adapters[i], ctx->vcache, 1, svc, err) != 0)
 			goto out;
+		svc_state = json_object_get(json_object_get(state, "services"), adapters[i]->name);
+		mark_drift(svc, svc_state);
 		entry = model_status_json(svc);
-		json_object_set_new(entry, "compliance", json_false());
+		json_object_set_new(entry, "compliance", json_boolean(json_is_true(json_object_get(
+			json_object_get(svc_state, "compliance"), "locked"))));
 		json_array_append_new(services, entry);
 	}
 	json_object_set_new(ctx->reply, "profile", json_string(profile_name(ctx->profile)));
@@ -41,6 +68,9 @@ int act_status(struct mt_ctx *ctx, struct mt_err *err)
 	services = NULL;
 	rc = 0;
 out:
+	if (state == NULL && rc == 0)
+		reply_warn(ctx->reply, "io_error", serr.message);
+	json_decref(state);
 	json_decref(services);
 	free(svc);
 	return rc;

@@ -16,6 +16,7 @@ static const struct action_entry table[] = {
 	{ "set", act_set },
 	{ "rollback", act_rollback },
 	{ "history", act_history },
+	{ "compliance", act_compliance },
 	{ NULL, NULL },
 };
 

@@ -29,5 +29,6 @@ int act_status(struct mt_ctx *ctx, struct mt_err *err);
 int act_set(struct mt_ctx *ctx, struct mt_err *err);
 int act_history(struct mt_ctx *ctx, struct mt_err *err);
 int act_rollback(struct mt_ctx *ctx, struct mt_err *err);
+int act_compliance(struct mt_ctx *ctx, struct mt_err *err);
 
 #endif

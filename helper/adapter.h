@@ -19,7 +19,9 @@ enum cipher_policy {
 	CIPHERS_KEEP,          /* only what the floor needs (e.g. @SECLEVEL=0 below TLSv1.2) */
 	CIPHERS_INTERMEDIATE,  /* Mozilla's intermediate list */
 	CIPHERS_STRONG,        /* compliance (PCI): strong ciphers only */
-	CIPHERS_LEGACY         /* what Windows 7 era clients need, at security level 0 */
+	CIPHERS_LEGACY,        /* what Windows 7 era clients need, at security level 0 */
+	CIPHERS_RESTORE        /* compliance disable: every cipher setting recorded in the
+				* state goes back to its previous value */
 };
 
 /* What a `set` asks of one service. Floors are enum tlsver values;

@@ -416,8 +416,9 @@ static int crp_gnutls_check(struct crp *c, const char *prio)
 			   bin == NULL ? "not in the profile" : run_err.message);
 	else if (res->exit_code != 0)
 		mt_err_set(c->err, "config_check_failed",
-			   "%s --priority '%s' -l exited %d: GnuTLS does not accept the string (is gnutls-cli installed?)",
-			   bin, prio, res->exit_code);
+			   "%s --priority '%s' -l exited %d: %s", bin, prio, res->exit_code,
+			   res->exit_code == 127 ? "gnutls-cli could not be run (is it installed?)"
+						 : "GnuTLS does not accept the string");
 	else
 		rc = 0;
 	if (rc == 0)
@@ -496,6 +497,7 @@ static const char *crp_policy_list(const struct crp *c)
 	case CIPHERS_LEGACY:
 		return CR_CIPHERS_DEFAULT;     /* + @SECLEVEL=0, added below */
 	case CIPHERS_KEEP:
+	case CIPHERS_RESTORE:   /* TODO(compliance disable): restore recorded lists */
 		break;
 	}
 	return NULL;

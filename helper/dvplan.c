@@ -114,6 +114,7 @@ static const char *dvp_policy_list(const struct dvp *d)
 	case CIPHERS_LEGACY:
 		return d->rules.ciphers_default;     /* + @SECLEVEL=0, added below */
 	case CIPHERS_KEEP:
+	case CIPHERS_RESTORE:   /* TODO(compliance disable): restore recorded lists */
 		break;
 	}
 	return NULL;
@@ -445,7 +446,7 @@ static json_t *dvp_rec_previous(json_t *state, const struct dvp_loc *loc, const 
 static int dvp_rec_set(struct dvp *d, const char *kind, const struct dvp_loc *loc, json_t *previous,
 		       const char *written)
 {
-	json_t *list = json_object_get(d->state, kind), *r;
+	json_t *list, *r;
 	size_t idx;
 
 	if (dvp_rec_find(d->state, kind, loc->file, loc->section, &idx) != NULL)
@@ -692,19 +693,20 @@ static int dvp_refuse_proof(struct dvp *d, size_t i, const struct mt_endpoint *a
 }
 
 /* dvp_compare - the planned status gives every endpoint what was asked
- * (configured = effective = the floor, unless TLS is off there). */
+ * (configured = effective = the floor, unless TLS is off there; without a
+ * floor asked, the configured floors it had). */
 static int dvp_compare(struct dvp *d, struct mt_service *after)
 {
 	for (size_t i = 0; i < d->svc->nendpoints; i++) {
 		const struct mt_endpoint *ep = &d->svc->endpoints[i];
-		struct mt_endpoint *a = model_find_endpoint(after, ep->role);
-		int want = d->floor != TLSVER_NONE ? d->floor : ep->configured;
-		int want_eff = a && model_has_warning(a, "tls_disabled") ? TLSVER_NONE
-			       : d->floor != TLSVER_NONE ? want : a ? a->effective : want;
+		const struct mt_endpoint *a = model_find_endpoint(after, ep->role);
 
-		if (a != NULL && a->configured == want && a->effective == want_eff)
+		if (a != NULL && d->floor == TLSVER_NONE && a->configured == ep->configured)
+			continue;                   /* a preset's cipher list alone: floors stay */
+		if (a != NULL && a->configured == d->floor &&
+		    (a->effective == d->floor || model_has_warning(a, "tls_disabled")))
 			continue;
-		return dvp_refuse_proof(d, i, a, want);
+		return dvp_refuse_proof(d, i, a, d->floor != TLSVER_NONE ? d->floor : ep->configured);
 	}
 	return 0;
 }

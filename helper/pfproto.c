@@ -2,9 +2,10 @@
  * pfproto.c - Postfix protocol lists and cipher-list security levels.
  *
  * Owns: the token grammar of tls_proto_mask_lims() (Postfix 3.x,
- * src/tls/tls_misc.c) and how OpenSSL applies the resulting exclusion mask
- * and version bounds. Never: allocates, reads files, or reports; the caller
- * turns an invalid list into a warning.
+ * src/tls/tls_misc.c), how OpenSSL applies the resulting exclusion mask
+ * and version bounds, and which syntax a Postfix version takes for a floor.
+ * Never: allocates, reads files, or reports; the caller turns an invalid
+ * list into a warning.
  */
 #include "pfproto.h"
 

@@ -4,7 +4,8 @@
  * Owns: the meaning of one protocol-list value (smtpd_tls_protocols,
  * smtpd_tls_mandatory_protocols, smtp_tls_protocols, ...) exactly as
  * Postfix 3.x reads it (tls_proto_mask_lims() in src/tls/tls_misc.c, then
- * OpenSSL's version bounds), and the @SECLEVEL=N a cipher list may carry.
+ * OpenSSL's version bounds), and the list that writes a floor for a given
+ * Postfix version.
  * Never: reads files, allocates, expands $parameters, or knows which key a
  * value came from (pfconf and postfix.c do that).
  */

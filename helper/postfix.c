@@ -12,8 +12,19 @@
  * @SECLEVEL; and the read-only `outbound` (the SMTP client). Per-IP
  * listeners of one role are one endpoint with their master.cf names as
  * instances, at the lowest floor among them.
+ * Plans `set` (plan_floors, DESIGN.md §2 "Where a Postfix floor is
+ * written"): which main.cf parameter or master.cf -o gets which protocol
+ * list (pfproto_format: ">=" from Postfix 3.6, exclusion lists before);
+ * a service floor sets both protocol keys in main.cf and rewrites every
+ * protocol -o of a listener without a floor of its own; submission and
+ * smtps floors are -o overrides of all their listeners; an smtp floor is
+ * main.cf's key it reads unless it has an -o of it or another role reads
+ * that key too; a cipher list's own @SECLEVEL is set to 0 where a floor
+ * below TLSv1.2 needs it and put back (state "cipherlists") when none does;
+ * the intermediate and strong cipher policies (state "ciphers"). pfplan
+ * turns the settings into line edits.
  * Never: writes a file, runs anything but `postconf -h mail_version`, or
- * reads a file other than through pfconf (safefile_read).
+ * reads a file other than through pfconf (safefile_read) and the plan.
  */
 #include "adapter.h"
 
