@@ -20,10 +20,12 @@ static json_t *compliance_of(json_t *state, const char *name)
 	return json_object_get(json_object_get(json_object_get(state, "services"), name), "compliance");
 }
 
-/* lock_services - enable: remember each service's configured floors, lock it. */
+/* lock_services - enable: remember each service's effective floors, lock it.
+ * The effective floor, not the configured one: a TLSv1 that a cipher list
+ * held at TLSv1.2 must not come back as a working TLSv1 on disable. */
 static void lock_services(struct txn *t, const struct set_args *s)
 {
-	json_t *configured, *rec;
+	json_t *before, *rec;
 
 	(void)s;
 	for (size_t i = 0; i < t->nsvcs; i++) {
@@ -31,12 +33,12 @@ static void lock_services(struct txn *t, const struct set_args *s)
 
 		if (compliance_of(t->state, svc->name) != NULL)
 			continue;   /* enabled again: keep what was there before the first enable */
-		configured = json_object();
+		before = json_object();
 		for (size_t e = 0; e < svc->nendpoints; e++)
 			if (!svc->endpoints[e].read_only)
-				json_object_set_new(configured, svc->endpoints[e].role,
-						    json_string(tlsver_name(svc->endpoints[e].configured)));
-		rec = json_pack("{s:b, s:o}", "locked", 1, "configured", configured);
+				json_object_set_new(before, svc->endpoints[e].role,
+						    json_string(tlsver_name(svc->endpoints[e].effective)));
+		rec = json_pack("{s:b, s:o}", "locked", 1, "before", before);
 		json_object_set_new(state_service(t->state, svc->name), "compliance", rec);
 	}
 }
@@ -49,7 +51,7 @@ static void unlock_services(struct txn *t, const struct set_args *s)
 		json_object_del(state_service(t->state, t->svcs[i].a->name), "compliance");
 }
 
-/* restore_request - disable: the floors configured before enable (one
+/* restore_request - disable: the floors effective before enable (one
  * service floor when they were all equal, else one per endpoint). */
 static void restore_request(struct svc_request *r, json_t *configured)
 {
@@ -109,7 +111,7 @@ static int build_requests(const struct mt_profile *p, struct set_args *s, struct
 		if (enable)
 			request_for(s, a)->service_floor = TLSVER_1_2;
 		else if (rec != NULL)
-			restore_request(request_for(s, a), json_object_get(rec, "configured"));
+			restore_request(request_for(s, a), json_object_get(rec, "before"));
 	}
 	json_decref(state);
 	if (err->code == NULL && s->nreqs == 0)

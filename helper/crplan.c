@@ -19,7 +19,10 @@
  *    Both are recorded in the state, as for Dovecot:
  *      "cipher_list":   [{file, previous, written}]  (@SECLEVEL=0 added)
  *      "cipher_policy": [{file, previous, written}]  (a preset's list)
- *    and a raise puts back exactly what was there.
+ *    and a raise puts back exactly what was there; CIPHERS_RESTORE
+ *    (compliance disable) puts a preset's list back; a line someone
+ *    changed since is left alone (`drift`). GnuTLS builds get no cipher
+ *    changes from a preset (NORMAL already serves TLS 1.0 clients).
  *  - The deciding assignment is rewritten in place (the bytes around it on
  *    its lines are kept); a key nobody set is appended to the pair's -ssl
  *    file as NAME="value".
@@ -164,6 +167,16 @@ static int crp_claim(struct crp *c, const char *path, unsigned first, unsigned l
 	return 0;
 }
 
+/* crp_claimed - an edit of this run touches line `line` of path. */
+static int crp_claimed(const struct crp *c, const char *path, unsigned line)
+{
+	for (size_t i = 0; i < c->nspans; i++)
+		if (strcmp(c->spans[i].path, path) == 0 && c->spans[i].first <= line &&
+		    line <= c->spans[i].last)
+			return 1;
+	return 0;
+}
+
 /* crp_bounds - the byte range [*ls, *le) of v's lines in f's original
  * text (without the last newline). Returns 0, or -1 (internal) when v's
  * offsets do not lie inside them. */
@@ -266,15 +279,31 @@ static int crp_append(struct crp *c, const char *path, const char *name, const c
 	return plan_append(f, line, c->err);
 }
 
+/* crp_write - name gets value at v (NULL: appended to the pair's -ssl
+ * file). Returns 0 or -1. */
+static int crp_write(struct crp *c, const struct crp_pair *cp, const struct shvar *v,
+		     const char *name, const char *value)
+{
+	if (v == NULL)
+		return crp_append(c, cp->path[1], name, value);
+	return crp_replace(c, v, value) == 0 ? 0 : -1;
+}
+
 /* crp_set - name gets value for the pair: its deciding assignment is
  * rewritten, else the -ssl file gets one. Returns 0 or -1. */
 static int crp_set(struct crp *c, const struct crp_pair *cp, const char *name, const char *value)
 {
-	const struct shvar *v = shvars_get(&cp->vars, name);
+	return crp_write(c, cp, shvars_get(&cp->vars, name), name, value);
+}
 
-	if (v == NULL)
-		return crp_append(c, cp->path[1], name, value);
-	return crp_replace(c, v, value) == 0 ? 0 : -1;
+/* crp_fallback - the assignment of v's name that decides once v is gone
+ * (the one before it in the pair's files), or NULL. Borrowed. */
+static const struct shvar *crp_fallback(const struct shvars *vars, const struct shvar *v)
+{
+	for (const struct shvar *x = v; x-- > vars->vars;)
+		if (strcmp(x->name, v->name) == 0)
+			return x;
+	return NULL;
 }
 
 /* ---- state records ------------------------------------------------------ */
@@ -497,7 +526,7 @@ static const char *crp_policy_list(const struct crp *c)
 	case CIPHERS_LEGACY:
 		return CR_CIPHERS_DEFAULT;     /* + @SECLEVEL=0, added below */
 	case CIPHERS_KEEP:
-	case CIPHERS_RESTORE:   /* TODO(compliance disable): restore recorded lists */
+	case CIPHERS_RESTORE:   /* undone by crp_undo_policy */
 		break;
 	}
 	return NULL;
@@ -566,33 +595,98 @@ static int crp_apply_seclevel(struct crp *c, const struct crp_pair *cp, const ch
 	return 1;
 }
 
-/* crp_plan_cipher_list - the pair's TLS_CIPHER_LIST: a preset's list, then
- * @SECLEVEL=0 when a side goes below TLSv1.2. */
+/* crp_copy - src into value (CRP_VALUE_MAX). Returns 0, or -1 with
+ * unsupported_floor when it does not fit. */
+static int crp_copy(struct crp *c, const char *file, char *value, const char *src)
+{
+	if (mt_strlcpy(value, src, CRP_VALUE_MAX) == 0)
+		return 0;
+	mt_err_set(c->err, "unsupported_floor", "TLS_CIPHER_LIST in %s is too long to rewrite", file);
+	return -1;
+}
+
+/* crp_delete_added - the TLS_CIPHER_LIST line mail-tls added (*v) goes, and
+ * *v moves to what decides then (its value, or the default, into value).
+ * Returns 0 or -1. */
+static int crp_delete_added(struct crp *c, const struct crp_pair *cp, const struct shvar **v,
+			    char *value)
+{
+	int rc = crp_replace(c, *v, NULL);
+
+	if (rc < 0)
+		return -1;
+	if (rc > 0) {
+		plan_warn(c->pl, CRP_SERVICE, "drift",
+			  "TLS_CIPHER_LIST in %s line %u shares its lines with other commands now: left as it is",
+			  (*v)->file, (*v)->line);
+		return 0;
+	}
+	*v = crp_fallback(&cp->vars, *v);
+	return crp_copy(c, cp->path[1], value, *v && (*v)->value[0] ? (*v)->value : CR_CIPHERS_DEFAULT);
+}
+
+/* crp_undo_policy - CIPHERS_RESTORE: the preset's list in the pair goes
+ * back to what was there before it (a line mail-tls added goes: *v moves
+ * to what decides then). A line someone changed since is left alone
+ * (drift). The record goes. Returns 1 value changed at *v, 0 nothing to
+ * write there, -1 error. */
+static int crp_undo_policy(struct crp *c, const struct crp_pair *cp, const struct shvar **v,
+			   char *value)
+{
+	const char *file = *v ? (*v)->file : cp->path[1];
+	json_t *r, *prev, *written;
+	size_t idx;
+	int ours, rc = 0;
+
+	r = crp_rec_find(c->state, "cipher_policy", file, &idx);
+	if (r == NULL)
+		return 0;
+	prev = json_incref(json_object_get(r, "previous"));
+	written = json_object_get(r, "written");
+	ours = *v != NULL && json_is_string(written) && strcmp((*v)->value, json_string_value(written)) == 0;
+	crp_rec_drop(c->state, "cipher_policy", idx);     /* r and written are gone */
+	if (ours && json_is_string(prev))
+		rc = crp_copy(c, file, value, json_string_value(prev)) == 0 ? 1 : -1;
+	else if (ours && json_is_null(prev))
+		rc = crp_delete_added(c, cp, v, value);
+	else
+		plan_warn(c->pl, CRP_SERVICE, "drift",
+			  "TLS_CIPHER_LIST in %s was changed since mail-tls set it: left as it is", file);
+	json_decref(prev);
+	return rc;
+}
+
+/* crp_plan_cipher_list - the pair's TLS_CIPHER_LIST: a preset's list (on
+ * CIPHERS_RESTORE: the one from before the preset), then @SECLEVEL=0 when
+ * a side goes below TLSv1.2; written once. */
 static int crp_plan_cipher_list(struct crp *c, struct crp_pair *cp)
 {
 	const struct shvar *v = shvars_get(&cp->vars, "TLS_CIPHER_LIST");
-	const char *file = v ? v->file : cp->path[1];
 	char value[CRP_VALUE_MAX], listed[CRP_VALUE_MAX];
 	int policy, seclevel;
 
-	if (mt_strlcpy(value, v && v->value[0] ? v->value : CR_CIPHERS_DEFAULT, sizeof(value)) != 0) {
-		mt_err_set(c->err, "unsupported_floor", "TLS_CIPHER_LIST in %s is too long to rewrite", file);
+	if (crp_copy(c, cp->path[1], value, v && v->value[0] ? v->value : CR_CIPHERS_DEFAULT) != 0)
 		return -1;
-	}
-	policy = crp_apply_policy(c, file, v, value);
+	if (c->req->ciphers == CIPHERS_RESTORE)
+		policy = crp_undo_policy(c, cp, &v, value);
+	else
+		policy = crp_apply_policy(c, v ? v->file : cp->path[1], v, value);
 	if (policy < 0)
 		return -1;
 	memcpy(listed, value, sizeof(listed));
-	seclevel = crp_apply_seclevel(c, cp, file, policy ? listed : v ? v->value : NULL, value);
+	seclevel = crp_apply_seclevel(c, cp, v ? v->file : cp->path[1],
+				      policy ? listed : v ? v->value : NULL, value);
 	if (seclevel < 0)
 		return -1;
-	return policy || seclevel ? crp_set(c, cp, "TLS_CIPHER_LIST", value) : 0;
+	return policy || seclevel ? crp_write(c, cp, v, "TLS_CIPHER_LIST", value) : 0;
 }
 
-/* crp_restore_one - record r: the cipher list goes back to its previous
- * value (the line mail-tls added goes) when it still holds what was
- * written; else someone changed it: left alone, drift. The record goes. */
-static int crp_restore_one(struct crp *c, const struct crp_pair *cp, json_t *r, size_t idx)
+/* crp_restore_one - record r of state[kind]: the cipher list goes back to
+ * its previous value (the line mail-tls added goes) when it still holds
+ * what was written; else someone changed it: left alone, drift. The
+ * record goes. */
+static int crp_restore_one(struct crp *c, const struct crp_pair *cp, const char *kind, json_t *r,
+			   size_t idx)
 {
 	const struct shvar *v = shvars_get(&cp->vars, "TLS_CIPHER_LIST");
 	const char *file = json_string_value(json_object_get(r, "file"));
@@ -601,21 +695,24 @@ static int crp_restore_one(struct crp *c, const struct crp_pair *cp, json_t *r, 
 	int rc = 1;
 
 	if (v != NULL && written != NULL && strcmp(v->file, file) == 0 &&
-	    strcmp(v->value, written) == 0 && (json_is_null(prev) || json_is_string(prev)))
+	    strcmp(v->value, written) == 0 && (json_is_null(prev) || json_is_string(prev)) &&
+	    !crp_claimed(c, v->file, v->line))
 		rc = crp_replace(c, v, json_string_value(prev));
 	if (rc < 0)
 		return -1;
 	if (rc > 0)
 		plan_warn(c->pl, CRP_SERVICE, "drift",
-			  "TLS_CIPHER_LIST in %s was changed since mail-tls added @SECLEVEL=0: left as it is", file);
-	crp_rec_drop(c->state, "cipher_list", idx);
+			  "TLS_CIPHER_LIST in %s was changed since mail-tls set it: left as it is", file);
+	crp_rec_drop(c->state, kind, idx);
 	return 0;
 }
 
-/* crp_restore - undo the @SECLEVEL=0 additions in the pair's files. */
-static int crp_restore(struct crp *c, const struct crp_pair *cp)
+/* crp_restore - undo every change state[kind] records in the pair's files
+ * (cipher_list: @SECLEVEL=0 once its floors are TLSv1.2 or more again;
+ * cipher_policy: a preset's lists left over, on CIPHERS_RESTORE). */
+static int crp_restore(struct crp *c, const struct crp_pair *cp, const char *kind)
 {
-	json_t *list = json_object_get(c->state, "cipher_list"), *r;
+	json_t *list = json_object_get(c->state, kind), *r;
 	const char *file;
 
 	for (size_t i = json_array_size(list); i-- > 0;) {
@@ -624,9 +721,9 @@ static int crp_restore(struct crp *c, const struct crp_pair *cp)
 		if (file == NULL || (strcmp(file, cp->path[1]) != 0 &&
 				     (cp->path[0] == NULL || strcmp(file, cp->path[0]) != 0)))
 			continue;
-		if (crp_restore_one(c, cp, r, i) != 0)
+		if (crp_restore_one(c, cp, kind, r, i) != 0)
 			return -1;
-		list = json_object_get(c->state, "cipher_list");
+		list = json_object_get(c->state, kind);
 	}
 	return 0;
 }
@@ -636,14 +733,16 @@ static int crp_openssl_pair(struct crp *c, struct crp_pair *cp)
 {
 	int asked = cp->want[0] != TLSVER_NONE || cp->want[1] != TLSVER_NONE;
 
-	if (!asked && crp_policy_list(c) == NULL)
+	if (!asked && c->req->ciphers == CIPHERS_KEEP)
 		return 0;
 	if (crp_openssl_key(c, cp, 1) != 0 || crp_openssl_key(c, cp, 0) != 0)
 		return -1;
 	if (crp_plan_cipher_list(c, cp) != 0)
 		return -1;
+	if (c->req->ciphers == CIPHERS_RESTORE && crp_restore(c, cp, "cipher_policy") != 0)
+		return -1;
 	if (!crp_needs_seclevel0(c, cp) && crp_all_high(cp))
-		return crp_restore(c, cp);
+		return crp_restore(c, cp, "cipher_list");
 	return 0;
 }
 

@@ -19,6 +19,10 @@
  *    previous is the value before mail-tls changed it, null when the line
  *    did not exist; written is what the line holds now. An array: a
  *    `protocol imap { }` section may hold a cipher list of its own.
+ *    CIPHERS_RESTORE (compliance disable) puts the preset's lists back the
+ *    same way; @SECLEVEL=0 then follows the floor as always. A line that
+ *    no longer holds what mail-tls wrote is left alone with a `drift`
+ *    warning, and its record is dropped.
  *  - The proof: the reader (dovecot.c) runs over the planned texts and must
  *    find the requested floor on every endpoint, or the plan is refused.
  * Lines are edited in place: indentation and a trailing comment are kept,
@@ -64,6 +68,7 @@ struct dvp {
 	int restore;                              /* put back what earlier floors added */
 	const struct dvconf_entry *edited[DVP_MAX_EDITED];  /* replaced this run */
 	size_t nedited;
+	int default_done;                         /* the default's cipher list was planned */
 };
 
 /* Where one endpoint's cipher list is decided. */
@@ -114,7 +119,7 @@ static const char *dvp_policy_list(const struct dvp *d)
 	case CIPHERS_LEGACY:
 		return d->rules.ciphers_default;     /* + @SECLEVEL=0, added below */
 	case CIPHERS_KEEP:
-	case CIPHERS_RESTORE:   /* TODO(compliance disable): restore recorded lists */
+	case CIPHERS_RESTORE:   /* undone by dvp_undo_policy */
 		break;
 	}
 	return NULL;
@@ -547,34 +552,6 @@ static int dvp_apply_seclevel(struct dvp *d, const struct dvp_loc *loc, char *va
 	return 1;
 }
 
-/* dvp_plan_location - the cipher list one place should hold: the preset's
- * list, then @SECLEVEL=0 when the floor needs it; written in place or
- * appended to floor_file. */
-static int dvp_plan_location(struct dvp *d, const struct dvp_loc *loc)
-{
-	char value[DVP_VALUE_MAX];
-	int policy, seclevel;
-
-	if (mt_strlcpy(value, loc->value, sizeof(value)) != 0)
-		return dvp_too_long(d, loc->file);
-	policy = dvp_apply_policy(d, loc, value);
-	if (policy < 0)
-		return -1;
-	seclevel = dvp_apply_seclevel(d, loc, value, loc->e != NULL || policy);
-	if (seclevel < 0)
-		return -1;
-	if (!policy && !seclevel)
-		return 0;
-	if (loc->e != NULL && loc->e->from_file) {
-		mt_err_set(d->err, "unsupported_floor",
-			   "ssl_cipher_list in %s line %u is read from a file (<%s): change it by hand",
-			   loc->e->file, loc->e->line, loc->e->value);
-		return -1;
-	}
-	return loc->e ? dvp_replace(d, loc->e, "ssl_cipher_list", value)
-		      : dvp_append(d, "ssl_cipher_list", value);
-}
-
 /* dvp_last_in - the last ssl_cipher_list assignment in exactly (file,
  * section), or NULL. Borrowed. */
 static const struct dvconf_entry *dvp_last_in(const struct dvp *d, const char *file,
@@ -590,11 +567,119 @@ static const struct dvconf_entry *dvp_last_in(const struct dvp *d, const char *f
 	return NULL;
 }
 
-/* dvp_restore_one - record r of "cipher_list": put back its previous value
+/* dvp_fallback - the ssl_cipher_list that decides once e is gone: an
+ * earlier one in e's section, else (e in a protocol section) the last
+ * global one; NULL: Dovecot's default. Borrowed. */
+static const struct dvconf_entry *dvp_fallback(const struct dvp *d, const struct dvconf_entry *e)
+{
+	const char *scopes[2] = { e->section, "" };
+
+	for (size_t k = 0; k < (e->section[0] != '\0' ? 2u : 1u); k++)
+		for (size_t i = d->conf.n; i-- > 0;) {
+			const struct dvconf_entry *x = &d->conf.entries[i];
+
+			if (x != e && strcmp(x->key, "ssl_cipher_list") == 0 &&
+			    strcmp(x->section, scopes[k]) == 0)
+				return x;
+		}
+	return NULL;
+}
+
+/* dvp_at - loc becomes the place of entry e (NULL: the default). */
+static void dvp_at(const struct dvp *d, struct dvp_loc *loc, const struct dvconf_entry *e)
+{
+	*loc = e ? (struct dvp_loc){ e, e->file, e->section, e->value }
+		 : (struct dvp_loc){ NULL, d->floor_file, "", d->rules.ciphers_default };
+}
+
+/* dvp_done - the cipher list at loc was already planned by this run. */
+static int dvp_done(const struct dvp *d, const struct dvp_loc *loc)
+{
+	return loc->e ? dvp_edited(d, loc->e) : d->default_done;
+}
+
+/* dvp_undo_policy - CIPHERS_RESTORE: the preset's list at loc goes back to
+ * what was there before it. A line mail-tls added goes, and loc moves to
+ * what decides then (its value into value). A line someone changed since
+ * is left alone (drift). The record goes. Returns 1 value changed at loc,
+ * 0 nothing to write at loc, -1 error. */
+static int dvp_undo_policy(struct dvp *d, struct dvp_loc *loc, char *value)
+{
+	json_t *r, *prev;
+	const char *written;
+	size_t idx;
+	int rc = 0;
+
+	r = dvp_rec_find(d->state, "cipher_policy", loc->file, loc->section, &idx);
+	if (r == NULL)
+		return 0;
+	prev = json_incref(json_object_get(r, "previous"));
+	written = json_string_value(json_object_get(r, "written"));
+	if (loc->e == NULL || written == NULL || strcmp(loc->e->value, written) != 0 ||
+	    !(json_is_null(prev) || json_is_string(prev)))
+		plan_warn(d->pl, DVP_SERVICE, "drift",
+			  "ssl_cipher_list in %s was changed since mail-tls set it: left as it is", loc->file);
+	else if (json_is_string(prev))
+		rc = mt_strlcpy(value, json_string_value(prev), DVP_VALUE_MAX) == 0 ? 1 : dvp_too_long(d, loc->file);
+	else if (dvp_replace(d, loc->e, "ssl_cipher_list", NULL) != 0)
+		rc = -1;
+	else {
+		dvp_at(d, loc, dvp_fallback(d, loc->e));     /* what the added line hid */
+		rc = mt_strlcpy(value, loc->value, DVP_VALUE_MAX) == 0 ? 0 : dvp_too_long(d, loc->file);
+	}
+	dvp_rec_drop(d->state, "cipher_policy", idx);
+	json_decref(prev);
+	return rc;
+}
+
+/* dvp_write - value at loc: the deciding line rewritten, or appended to
+ * floor_file for the default. */
+static int dvp_write(struct dvp *d, const struct dvp_loc *loc, const char *value)
+{
+	if (loc->e != NULL && loc->e->from_file) {
+		mt_err_set(d->err, "unsupported_floor",
+			   "ssl_cipher_list in %s line %u is read from a file (<%s): change it by hand",
+			   loc->e->file, loc->e->line, loc->e->value);
+		return -1;
+	}
+	if (loc->e != NULL)
+		return dvp_replace(d, loc->e, "ssl_cipher_list", value);
+	d->default_done = 1;
+	return dvp_append(d, "ssl_cipher_list", value);
+}
+
+/* dvp_plan_location - the cipher list one place should hold: the preset's
+ * list (on CIPHERS_RESTORE: the one from before the preset), then
+ * @SECLEVEL=0 when the floor needs it; written once. */
+static int dvp_plan_location(struct dvp *d, const struct dvp_loc *where)
+{
+	struct dvp_loc loc = *where;
+	char value[DVP_VALUE_MAX];
+	int policy, seclevel;
+
+	if (dvp_done(d, &loc))
+		return 0;
+	if (mt_strlcpy(value, loc.value, sizeof(value)) != 0)
+		return dvp_too_long(d, loc.file);
+	if (d->req->ciphers == CIPHERS_RESTORE)
+		policy = dvp_undo_policy(d, &loc, value);
+	else
+		policy = dvp_apply_policy(d, &loc, value);
+	if (policy < 0)
+		return -1;
+	if (dvp_done(d, &loc))
+		return 0;                       /* moved to a place planned already */
+	seclevel = dvp_apply_seclevel(d, &loc, value, loc.e != NULL || policy);
+	if (seclevel < 0)
+		return -1;
+	return policy || seclevel ? dvp_write(d, &loc, value) : 0;
+}
+
+/* dvp_restore_one - record r of state[kind]: put back its previous value
  * (delete the line mail-tls added) when the line still holds what was
  * written; else someone changed it: leave it, warn drift. The record goes
  * either way. */
-static int dvp_restore_one(struct dvp *d, json_t *r, size_t idx)
+static int dvp_restore_one(struct dvp *d, const char *kind, json_t *r, size_t idx)
 {
 	const char *file = json_string_value(json_object_get(r, "file"));
 	const char *section = json_string_value(json_object_get(r, "section"));
@@ -610,28 +695,31 @@ static int dvp_restore_one(struct dvp *d, json_t *r, size_t idx)
 		rc = dvp_replace(d, e, "ssl_cipher_list", json_string_value(prev));
 	else
 		plan_warn(d->pl, DVP_SERVICE, "drift",
-			  "ssl_cipher_list in %s was changed since mail-tls added @SECLEVEL=0: left as it is",
+			  "ssl_cipher_list in %s was changed since mail-tls set it: left as it is",
 			  file ? file : "(unknown file)");
 	if (rc == 0)
-		dvp_rec_drop(d->state, "cipher_list", idx);
+		dvp_rec_drop(d->state, kind, idx);
 	return rc;
 }
 
-/* dvp_restore - the floor went back up: undo every @SECLEVEL=0 addition. */
-static int dvp_restore(struct dvp *d)
+/* dvp_restore - undo every change recorded in state[kind] (cipher_list:
+ * the @SECLEVEL=0 additions, once the floor is TLSv1.2 or more again;
+ * cipher_policy: a preset's lists no endpoint reads, on CIPHERS_RESTORE). */
+static int dvp_restore(struct dvp *d, const char *kind)
 {
-	json_t *list = json_object_get(d->state, "cipher_list");
+	json_t *list = json_object_get(d->state, kind);
 
 	if (!json_is_array(list))
 		return 0;
 	for (size_t i = json_array_size(list); i-- > 0;)
-		if (dvp_restore_one(d, json_array_get(list, i), i) != 0)
+		if (dvp_restore_one(d, kind, json_array_get(list, i), i) != 0)
 			return -1;
 	return 0;
 }
 
-/* dvp_plan_ciphers - every deciding cipher list, then the undoing of what
- * a lower floor added once the floor is TLSv1.2 or more again. */
+/* dvp_plan_ciphers - every deciding cipher list; then, on CIPHERS_RESTORE,
+ * the preset lists no endpoint reads; then the undoing of what a lower
+ * floor added once the floor is TLSv1.2 or more again. */
 static int dvp_plan_ciphers(struct dvp *d)
 {
 	struct dvp_loc locs[MT_MAX_ENDPOINTS];
@@ -642,7 +730,9 @@ static int dvp_plan_ciphers(struct dvp *d)
 	for (size_t i = 0; i < n; i++)
 		if (dvp_plan_location(d, &locs[i]) != 0)
 			return -1;
-	return d->restore ? dvp_restore(d) : 0;
+	if (d->req->ciphers == CIPHERS_RESTORE && dvp_restore(d, "cipher_policy") != 0)
+		return -1;
+	return d->restore ? dvp_restore(d, "cipher_list") : 0;
 }
 
 /* dvp_warn_partial - floor and cipher settings in local/remote sections

@@ -924,6 +924,24 @@ static const char *pf_current(const struct pf_conf *c, const struct pfconf_servi
 	return (p = pfconf_main_find(&c->mc, name)) != NULL ? p->value : NULL;
 }
 
+/* pf_put_back - what record rec (id) says was there before mail-tls
+ * ("previous"; null: unset) goes back to name in main.cf (s NULL) or s's
+ * -o, when the file still holds what mail-tls wrote there ("written");
+ * else someone changed it since: it is left, with a drift warning. */
+static int pf_put_back(struct pf_planner *pr, const struct pfconf_service *s, const char *name,
+		       const char *id, json_t *rec, struct mt_err *err)
+{
+	json_t *pv = json_object_get(rec, "previous");
+	const char *cur = pf_current(&pr->c, s, name), *prev = json_string_value(pv);
+
+	if ((prev != NULL || json_is_null(pv)) && pf_record_holds(rec, cur))
+		return pfplan_set(pr->pp, s, name, prev, err);
+	plan_warn(pr->pl, "postfix", "drift", "%s was changed after mail-tls set it (now "
+		  "\"%.100s\"): left as it is; before mail-tls it was \"%.100s\"", id,
+		  cur != NULL ? cur : "unset", prev != NULL ? prev : "unset");
+	return 0;
+}
+
 /* ---- set: ciphers --------------------------------------------------------------- */
 
 /* pf_policy_set - main.cf name = value for a cipher policy, remembering
@@ -949,12 +967,34 @@ static int pf_policy_set(struct pf_planner *pr, const char *name, const char *va
 	return pfplan_set(pr->pp, NULL, name, value, err);
 }
 
+/* pf_policy_restore - CIPHERS_RESTORE: every main.cf setting a cipher
+ * policy made goes back to what was there before (pf_put_back); the
+ * records go. */
+static int pf_policy_restore(struct pf_planner *pr, struct mt_err *err)
+{
+	json_t *ciphers = json_object_get(pr->state, "ciphers"), *rec;
+	const char *name;
+	void *next;
+
+	if (!json_is_object(ciphers))
+		return 0;
+	json_object_foreach_safe(ciphers, next, name, rec) {
+		if (pf_put_back(pr, NULL, name, name, rec, err) != 0)
+			return -1;
+		json_object_del(ciphers, name);
+	}
+	return 0;
+}
+
 /* pf_plan_ciphers - the cipher policy: intermediate and strong set the
  * mandatory grade to medium with Mozilla's intermediate list; strong also
- * excludes weak ciphers. keep and legacy change nothing (Postfix already
- * runs at security level 0: FACTS.md §4a). */
+ * excludes weak ciphers; restore puts back what they replaced. keep and
+ * legacy change nothing (Postfix already runs at security level 0:
+ * FACTS.md §4a). */
 static int pf_plan_ciphers(struct pf_planner *pr, struct mt_err *err)
 {
+	if (pr->ciphers == CIPHERS_RESTORE)
+		return pf_policy_restore(pr, err);
 	if (pr->ciphers != CIPHERS_INTERMEDIATE && pr->ciphers != CIPHERS_STRONG)
 		return 0;
 	if (pf_policy_set(pr, PF_MAND_CIPHERS, "medium", err) != 0 ||
@@ -1049,45 +1089,47 @@ static void pf_warn_fixed(struct pf_planner *pr, const struct pfconf_service *s,
 
 /* pf_fix_seclevel - the cipher list listener s uses, when it carries its own
  * @SECLEVEL=N (N >= 1), gets @SECLEVEL=0 where it is written (main.cf or
- * s's -o); the value before goes into the state. When main.cf's list also
- * serves a listener this change leaves alone, whose protocol setting allows
- * TLS 1.0/1.1 that the level blocks now, the fixed list becomes an -o of s
- * instead (previous: unset), so that the other endpoint keeps its effective
- * floor. A level that comes through a $parameter is refused: the helper
- * writes only the value with the token it replaced. */
+ * s's -o), in the value this change leaves there so far (a cipher policy
+ * restored may have put one back); the value before goes into the state.
+ * When main.cf's list also serves a listener this change leaves alone,
+ * whose protocol setting allows TLS 1.0/1.1 that the level blocks now, the
+ * fixed list becomes an -o of s instead (previous: unset), so that the
+ * other endpoint keeps its effective floor. A level that comes through a
+ * $parameter is refused: the helper writes only the value with the token
+ * it replaced. */
 static int pf_fix_seclevel(struct pf_planner *pr, const struct pfconf_service *s, int role,
 			   struct mt_err *err)
 {
 	struct pf_setting cl;
-	const struct pfconf_service *where, *other = NULL;
-	const char *key = pf_list_of(&pr->c, s);
-	char fixed[MT_VALUE_MAX], check[MT_VALUE_MAX], id[256];
+	const struct pfconf_service *at, *where, *other = NULL;
+	const char *key = pf_list_of(&pr->c, s), *raw;
+	char value[MT_VALUE_MAX], fixed[MT_VALUE_MAX], id[256], why[256];
 	int level;
 
 	if (key == NULL)
 		return 0;
 	pf_get(&pr->c, s, key, &cl);
-	level = tlsver_cipher_seclevel(cl.value);
-	if (cl.failed || cl.v.is_default || level < 1)
-		return 0;
-	where = cl.v.is_override ? s : NULL;
-	if (where == NULL && (other = pf_list_users(pr, NULL, key, 1)) != NULL)
+	at = cl.v.is_override ? s : NULL;
+	raw = pfplan_has(pr->pp, at, key) ? pfplan_get(pr->pp, at, key)
+					  : cl.v.is_default ? NULL : cl.v.raw;
+	if (raw == NULL || pfconf_expand(&pr->c.mc, &pr->c.mf, s, raw, value, sizeof(value)) != 0 ||
+	    (level = tlsver_cipher_seclevel(value)) < 1)
+		return 0;  /* no level of its own (or fixed already in this change) */
+	where = at;
+	if (at == NULL && !pfplan_has(pr->pp, NULL, key) &&
+	    (other = pf_list_users(pr, NULL, key, 1)) != NULL)
 		where = s;
-	if (pfplan_has(pr->pp, where, key))
-		return 0;  /* fixed for another listener, or a cipher policy sets it */
-	if (pfplan_seclevel_zero(cl.v.raw, fixed, sizeof(fixed)) != 0 ||
-	    pfconf_expand(&pr->c.mc, &pr->c.mf, s, fixed, check, sizeof(check)) != 0 ||
-	    tlsver_cipher_seclevel(check) >= 1) {
-		snprintf(check, sizeof(check), "%s gets @SECLEVEL=%d through a $parameter, which "
-			 "blocks TLS 1.0/1.1: the helper does not edit that; set it by hand", key,
-			 level);
-		return pf_refuse(err, role_names[role], check);
+	if (pfplan_seclevel_zero(raw, fixed, sizeof(fixed)) != 0 ||
+	    pfconf_expand(&pr->c.mc, &pr->c.mf, s, fixed, value, sizeof(value)) != 0 ||
+	    tlsver_cipher_seclevel(value) >= 1) {
+		snprintf(why, sizeof(why), "%s gets @SECLEVEL=%d through a $parameter, which blocks "
+			 "TLS 1.0/1.1: the helper does not edit that; set it by hand", key, level);
+		return pf_refuse(err, role_names[role], why);
 	}
 	pf_record_id(where, key, id, sizeof(id));
-	if (pf_record_set(pr->state, "cipherlists", id, other != NULL ? NULL : cl.v.raw, fixed,
-			  err) != 0)
+	if (pf_record_set(pr->state, "cipherlists", id, other != NULL ? NULL : raw, fixed, err) != 0)
 		return -1;
-	pf_warn_fixed(pr, s, cl.v.is_override, other, key, level);
+	pf_warn_fixed(pr, s, at != NULL, other, key, level);
 	return pfplan_set(pr->pp, where, key, fixed, err);
 }
 
@@ -1108,30 +1150,24 @@ static int pf_plan_seclevel(struct pf_planner *pr, struct mt_err *err)
 }
 
 /* pf_restore_one - one @SECLEVEL fix that no listener needs after this
- * change is undone (the value before put back, or an -o mail-tls added
- * removed) when the file still holds what mail-tls wrote, else left with a
- * drift warning; 1 when still needed (the record stays), 0 when the record
- * can go, -1 on error. */
+ * change is undone (pf_put_back: the value before, or an -o mail-tls added
+ * removed); 1 when still needed (the record stays), 0 when the record can
+ * go, -1 on error. */
 static int pf_restore_one(struct pf_planner *pr, const char *id, json_t *rec, struct mt_err *err)
 {
 	const struct pfconf_service *s;
-	json_t *pv = json_object_get(rec, "previous");
-	const char *cur = NULL, *prev = json_string_value(pv);
 	char name[64];
 
-	if (pf_record_locate(&pr->c, id, &s, name, sizeof(name)) == 0) {
-		if (pf_list_users(pr, s, name, 0) != NULL)
-			return 1;
-		if (pfplan_has(pr->pp, s, name))
-			return 0;  /* a cipher policy sets it in this change */
-		cur = pf_current(&pr->c, s, name);
-		if ((prev != NULL || json_is_null(pv)) && pf_record_holds(rec, cur))
-			return pfplan_set(pr->pp, s, name, prev, err);
+	if (pf_record_locate(&pr->c, id, &s, name, sizeof(name)) != 0) {
+		plan_warn(pr->pl, "postfix", "drift", "%s: that master.cf service is gone; mail-tls "
+			  "forgets the @SECLEVEL=0 it set there", id);
+		return 0;
 	}
-	plan_warn(pr->pl, "postfix", "drift", "%s was changed after mail-tls set @SECLEVEL=0 there "
-		  "(now \"%.100s\"): left as it is; before mail-tls it was \"%.100s\"", id,
-		  cur != NULL ? cur : "unset", prev != NULL ? prev : "unset");
-	return 0;
+	if (pf_list_users(pr, s, name, 0) != NULL)
+		return 1;
+	if (pfplan_has(pr->pp, s, name))
+		return 0;  /* a cipher policy sets it in this change */
+	return pf_put_back(pr, s, name, id, rec, err);
 }
 
 /* pf_plan_restore - every @SECLEVEL fix of an earlier change that no

@@ -2,8 +2,12 @@
  * test_crplan.c - what the Courier planner relies on from shvars: where
  * each assignment's own bytes start and end, and its last line, so that a
  * rewrite keeps everything around it (`export `, a trailing comment, other
- * commands). The planner itself is tested by the golden cases
- * (tests/golden/set/courier-*, test_plan).
+ * commands); and the OpenSSL planner over several changes in a row, each
+ * starting from the files and state the one before left: TLSv1,
+ * compliance enable (TLSv1.2, strong list), disable (CIPHERS_RESTORE),
+ * raise. Single changes are the golden cases (tests/golden/set/courier-*,
+ * test_plan). The tree case writes files under /tmp (root-owned, as
+ * safefile_read demands: skipped when not run as root).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,10 +15,18 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "adapter.h"
+#include "plan.h"
+#include "profile.h"
 #include "shvars.h"
+#include "tlsver.h"
 
 struct span_want {
 	const char *name;
@@ -86,11 +98,162 @@ static void test_spans_second_file(void **state)
 	shvars_free(&sv);
 }
 
+/* ---- changes in a row (OpenSSL build) ------------------------------------- */
+
+#define INTERMEDIATE                                                                      \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"                      \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"                      \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"                      \
+	"DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305"
+#define DEFAULT_LIST "TLSv1:HIGH:!LOW:!MEDIUM:!EXP:!NULL:!aNULL@STRENGTH"
+#define FIRST "TLS_PROTOCOL=\"TLSv1.2\"\nTLS_STARTTLS_PROTOCOL=\"TLSv1.2\"\n"
+#define AT_TLSV1 "TLS_PROTOCOL=\"TLSv1\"\nTLS_STARTTLS_PROTOCOL=\"TLSv1\"\n"
+#define AT_TLSV12 "TLS_PROTOCOL=\"TLSv1.2+\"\nTLS_STARTTLS_PROTOCOL=\"TLSv1.2+\"\n"
+
+/* One step: what is asked, what both -ssl files hold after it, the state
+ * it leaves ("@/" stands for the tree). */
+struct step {
+	int floor;
+	enum cipher_policy ciphers;
+	const char *after;
+	const char *state;
+};
+
+static void write_text(const char *path, const char *body)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(body, f);
+	fclose(f);
+	chmod(path, 0644);
+}
+
+static const char *read_text(const char *path)
+{
+	static char buf[8192];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* expand - json with "@/" standing for root + "/" into out (size n). */
+static void expand(const char *json, const char *root, char *out, size_t n)
+{
+	size_t len = 0, rl = strlen(root);
+
+	for (const char *c = json; *c != '\0' && len + rl + 2 < n; c++) {
+		if (c[0] == '@' && c[1] == '/') {
+			memcpy(out + len, root, rl);
+			len += rl;
+		} else {
+			out[len++] = *c;
+		}
+	}
+	out[len] = '\0';
+}
+
+/* run_step - status, plan, check, and write the planned files back. */
+static void run_step(const struct mt_profile *p, json_t *state, const struct step *st,
+		     const char *root, char paths[2][PATH_MAX + 32])
+{
+	struct mt_service *svc = calloc(1, sizeof(*svc));
+	struct plan *pl = calloc(1, sizeof(*pl));
+	struct mt_floor_request req;
+	struct mt_err err = { 0 };
+	char want_text[4096];
+	json_t *want;
+
+	snprintf(svc->name, sizeof(svc->name), "courier");
+	snprintf(svc->tls_library, sizeof(svc->tls_library), "openssl");
+	svc->installed = 1;
+	assert_int_equal(courier_adapter.read_status(p, svc, &err), 0);
+	req.service_floor = st->floor;
+	for (size_t i = 0; i < MT_MAX_ENDPOINTS; i++)
+		req.endpoint_floor[i] = TLSVER_NONE;
+	req.ciphers = st->ciphers;
+	if (courier_adapter.plan_floors(p, svc, &req, state, pl, &err) != 0)
+		fail_msg("plan_floors: %s %s", err.code, err.message);
+	assert_int_equal(plan_render(pl, &err), 0);
+	for (size_t i = 0; i < pl->nfiles; i++) {
+		FILE *f = fopen(pl->files[i].path, "w");
+
+		assert_non_null(f);
+		fwrite(pl->files[i].after, 1, pl->files[i].after_len, f);
+		fclose(f);
+	}
+	for (int i = 0; i < 2; i++)
+		assert_string_equal(read_text(paths[i]), st->after);
+	expand(st->state, root, want_text, sizeof(want_text));
+	want = json_loads(want_text, 0, NULL);
+	assert_non_null(want);
+	if (!json_equal(want, state)) {
+		char *got = json_dumps(state, JSON_SORT_KEYS);
+
+		fail_msg("state %s, want %s", got, want_text);
+	}
+	json_decref(want);
+	plan_free(pl);
+	free(pl);
+	free(svc);
+}
+
+#define REC(kind, prev, written)                                                          \
+	"{\"" kind "\": [{\"file\": \"@/imapd-ssl\", \"previous\": " prev ", \"written\": \"" \
+	written "\"}, {\"file\": \"@/pop3d-ssl\", \"previous\": " prev ", \"written\": \""  \
+	written "\"}]}"
+
+/* TLSv1, compliance on and off, raise: the cipher list mail-tls added for
+ * TLSv1 becomes the strong list, goes back to the default with @SECLEVEL=0,
+ * and goes; the files end as libcouriertls reads the start. */
+static void test_steps_openssl(void **state)
+{
+	static const struct step steps[] = {
+		{ TLSVER_1_0, CIPHERS_KEEP, AT_TLSV1 "TLS_CIPHER_LIST=\"" DEFAULT_LIST ":@SECLEVEL=0\"\n",
+		  REC("cipher_list", "null", DEFAULT_LIST ":@SECLEVEL=0") },
+		{ TLSVER_1_2, CIPHERS_STRONG, AT_TLSV12 "TLS_CIPHER_LIST=\"" INTERMEDIATE "\"\n",
+		  REC("cipher_policy", "null", INTERMEDIATE) },
+		{ TLSVER_1_0, CIPHERS_RESTORE, AT_TLSV1 "TLS_CIPHER_LIST=\"" DEFAULT_LIST ":@SECLEVEL=0\"\n",
+		  REC("cipher_list", "null", DEFAULT_LIST ":@SECLEVEL=0") },
+		{ TLSVER_1_2, CIPHERS_KEEP, AT_TLSV12, "{}" },
+	};
+	char root[] = "/tmp/mt-crplan-XXXXXX", paths[2][PATH_MAX + 32];
+	struct mt_profile p;
+	struct mt_err err = { 0 };
+	json_t *st = json_object();
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	assert_non_null(mkdtemp(root));
+	chmod(root, 0755);
+	snprintf(paths[0], sizeof(paths[0]), "%s/imapd-ssl", root);
+	snprintf(paths[1], sizeof(paths[1]), "%s/pop3d-ssl", root);
+	for (int i = 0; i < 2; i++)
+		write_text(paths[i], FIRST);
+	assert_int_equal(profile_load_json(&p, json_pack("{s:s, s:s, s:{s:s, s:s}}", "name", "t",
+							 "state_dir", "/nonexistent", "courier", "imapd_ssl",
+							 paths[0], "pop3d_ssl", paths[1]), &err), 0);
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+		run_step(&p, st, &steps[i], root, paths);
+	json_decref(st);
+	profile_free(&p);
+	for (int i = 0; i < 2; i++)
+		unlink(paths[i]);
+	rmdir(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spans),
 		cmocka_unit_test(test_spans_second_file),
+		cmocka_unit_test(test_steps_openssl),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

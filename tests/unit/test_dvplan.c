@@ -2,10 +2,13 @@
  * test_dvplan.c - what the Dovecot planner relies on from dvconf: the
  * comment scan that keeps a trailing comment, the last physical line of a
  * continued assignment, and overlays (planned texts read instead of files,
- * and matched by !include patterns before they exist). The planner itself
- * is tested by the golden cases (tests/golden/set/dovecot-*, test_plan).
- * Overlay cases write a small tree under /tmp (root-owned files, as
- * safefile_read demands: skipped when not run as root).
+ * and matched by !include patterns before they exist); and the planner over
+ * several changes in a row, where each step starts from the files and the
+ * state the one before left: set TLSv1, compliance enable (TLSv1.2, strong
+ * list), compliance disable (CIPHERS_RESTORE), raise. Single changes are
+ * the golden cases (tests/golden/set/dovecot-*, test_plan).
+ * Tree cases write files under /tmp (root-owned, as safefile_read demands:
+ * skipped when not run as root).
  */
 #define _XOPEN_SOURCE 700   /* nftw */
 #include <stdarg.h>
@@ -22,7 +25,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "adapter.h"
 #include "dvconf.h"
+#include "plan.h"
+#include "profile.h"
+#include "tlsver.h"
 
 /* ---- dvconf_comment_at ---------------------------------------------------- */
 
@@ -258,6 +265,217 @@ static void test_overlay_include_new(void **state)
 	dvconf_free(&conf);
 }
 
+/* ---- changes in a row ----------------------------------------------------- */
+
+#define INTERMEDIATE                                                                      \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"                      \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"                      \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"                      \
+	"DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305"
+#define DEFAULT_LIST "ALL:!kRSA:!SRP:!kDHd:!DSS:!aNULL:!eNULL:!EXPORT:!DES:!3DES:!MD5:!PSK:!RC4:!ADH:!LOW@STRENGTH"
+
+/* One step: what is asked, what the floor file holds after it, the state
+ * it leaves (JSON, "@" for the tree) and a warning it must give ("" none). */
+struct step {
+	int floor;
+	enum cipher_policy ciphers;
+	const char *after;
+	const char *state;
+	const char *warning;
+};
+
+/* read_text - the whole file (static buffer). */
+static const char *read_text(const char *path)
+{
+	static char buf[16384];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* expand - text with "@/" standing for root + "/" (static buffer). */
+static const char *expand(const char *text, const char *root)
+{
+	static char buf[16384];
+	size_t n = 0;
+
+	for (const char *c = text; *c != '\0' && n + strlen(root) + 2 < sizeof(buf); c++) {
+		if (c[0] == '@' && c[1] == '/') {
+			memcpy(buf + n, root, strlen(root));
+			n += strlen(root);
+		} else {
+			buf[n++] = *c;
+		}
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* run_step - status, plan, check, and write the planned files back. */
+static void run_step(const struct tree *t, const struct mt_profile *p, json_t *state,
+		     const struct step *st, const char *floor_file)
+{
+	struct mt_service *svc = calloc(1, sizeof(*svc));
+	struct plan *pl = calloc(1, sizeof(*pl));
+	struct mt_floor_request req;
+	struct mt_err err = { 0 };
+	json_t *want;
+	int found = st->warning[0] == '\0';
+
+	snprintf(svc->name, sizeof(svc->name), "dovecot");
+	snprintf(svc->version, sizeof(svc->version), "2.3.19.1");
+	snprintf(svc->tls_library, sizeof(svc->tls_library), "openssl");
+	svc->installed = 1;
+	assert_int_equal(dovecot_adapter.read_status(p, svc, &err), 0);
+	req.service_floor = st->floor;
+	for (size_t i = 0; i < MT_MAX_ENDPOINTS; i++)
+		req.endpoint_floor[i] = TLSVER_NONE;
+	req.ciphers = st->ciphers;
+	if (dovecot_adapter.plan_floors(p, svc, &req, state, pl, &err) != 0)
+		fail_msg("plan_floors: %s %s", err.code, err.message);
+	assert_int_equal(plan_render(pl, &err), 0);
+	for (size_t i = 0; i < pl->nfiles; i++) {
+		FILE *f = fopen(pl->files[i].path, "w");
+
+		assert_non_null(f);
+		fwrite(pl->files[i].after, 1, pl->files[i].after_len, f);
+		fclose(f);
+		chmod(pl->files[i].path, 0644);
+	}
+	for (size_t i = 0; i < pl->nwarnings; i++)
+		found |= strcmp(pl->warnings[i].code, st->warning) == 0;
+	if (!found)
+		fail_msg("expected a warning %s", st->warning);
+	assert_string_equal(read_text(floor_file), st->after);
+	want = json_loads(expand(st->state, t->root), 0, NULL);
+	assert_non_null(want);
+	if (!json_equal(want, state)) {
+		char *got = json_dumps(state, JSON_SORT_KEYS);
+
+		fail_msg("state %s, want %s", got, st->state);
+	}
+	json_decref(want);
+	plan_free(pl);
+	free(pl);
+	free(svc);
+}
+
+/* run_steps - the steps in a row from a floor file holding first and the
+ * service state state (borrowed, updated). The tree's 10-ssl.conf holds
+ * the floor (ssl_min_protocol = TLSv1.2). */
+static void run_steps(const struct tree *t, const char *first, const struct step *steps, size_t n,
+		      json_t *state)
+{
+	char floor_file[PATH_MAX * 2], conf[PATH_MAX * 2];
+	struct mt_profile p;
+	struct mt_err err = { 0 };
+
+	write_file(t->root, "conf.d/11-plesk-security-ssl.conf", first);
+	path_in(floor_file, sizeof(floor_file), t, "conf.d/11-plesk-security-ssl.conf");
+	path_in(conf, sizeof(conf), t, "dovecot.conf");
+	assert_int_equal(profile_load_json(&p, json_pack("{s:s, s:s, s:{s:s, s:s}}", "name", "t",
+							 "state_dir", "/nonexistent", "dovecot", "config",
+							 conf, "floor_file", floor_file), &err), 0);
+	for (size_t i = 0; i < n; i++)
+		run_step(t, &p, state, &steps[i], floor_file);
+	profile_free(&p);
+}
+
+/* run_fresh - run_steps from an empty state. */
+static void run_fresh(const struct tree *t, const char *first, const struct step *steps, size_t n)
+{
+	json_t *st = json_object();
+
+	run_steps(t, first, steps, n, st);
+	json_decref(st);
+}
+
+/* A cipher list of Plesk's: TLSv1, compliance on and off, raise: every
+ * step leaves exactly what the one before it had, the last the original. */
+static void test_steps_plesk_list(void **state)
+{
+	static const char first[] = "ssl_cipher_list = HIGH:!aNULL # sslmng\nssl_min_protocol = TLSv1.2\n";
+	static const struct step steps[] = {
+		{ TLSVER_1_0, CIPHERS_KEEP,
+		  "ssl_cipher_list = HIGH:!aNULL:@SECLEVEL=0 # sslmng\nssl_min_protocol = TLSv1\n",
+		  "{\"cipher_list\": [{\"file\": \"@/conf.d/11-plesk-security-ssl.conf\","
+		  " \"previous\": \"HIGH:!aNULL\", \"written\": \"HIGH:!aNULL:@SECLEVEL=0\"}]}", "" },
+		{ TLSVER_1_2, CIPHERS_STRONG,
+		  "ssl_cipher_list = " INTERMEDIATE " # sslmng\nssl_min_protocol = TLSv1.2\n",
+		  "{\"cipher_policy\": [{\"file\": \"@/conf.d/11-plesk-security-ssl.conf\","
+		  " \"previous\": \"HIGH:!aNULL\", \"written\": \"" INTERMEDIATE "\"}]}", "" },
+		{ TLSVER_1_0, CIPHERS_RESTORE,
+		  "ssl_cipher_list = HIGH:!aNULL:@SECLEVEL=0 # sslmng\nssl_min_protocol = TLSv1\n",
+		  "{\"cipher_list\": [{\"file\": \"@/conf.d/11-plesk-security-ssl.conf\","
+		  " \"previous\": \"HIGH:!aNULL\", \"written\": \"HIGH:!aNULL:@SECLEVEL=0\"}]}", "" },
+		{ TLSVER_1_2, CIPHERS_KEEP, first, "{}", "" },
+	};
+
+	if (*state == NULL)
+		skip();
+	run_fresh(*state, first, steps, sizeof(steps) / sizeof(steps[0]));
+}
+
+/* No cipher list anywhere (Dovecot's default): compliance adds one line
+ * and disable takes it away again; back to TLSv1 it makes way for the
+ * default list with @SECLEVEL=0. */
+static void test_steps_default(void **state)
+{
+	static const char first[] = "ssl_prefer_server_ciphers = yes\n";
+	static const struct step steps[] = {
+		{ TLSVER_1_2, CIPHERS_STRONG,
+		  "ssl_prefer_server_ciphers = yes\nssl_cipher_list = " INTERMEDIATE "\n",
+		  "{\"cipher_policy\": [{\"file\": \"@/conf.d/11-plesk-security-ssl.conf\","
+		  " \"previous\": null, \"written\": \"" INTERMEDIATE "\"}]}", "" },
+		{ TLSVER_1_2, CIPHERS_RESTORE, first, "{}", "" },
+		{ TLSVER_1_2, CIPHERS_STRONG,
+		  "ssl_prefer_server_ciphers = yes\nssl_cipher_list = " INTERMEDIATE "\n",
+		  "{\"cipher_policy\": [{\"file\": \"@/conf.d/11-plesk-security-ssl.conf\","
+		  " \"previous\": null, \"written\": \"" INTERMEDIATE "\"}]}", "" },
+		{ TLSVER_1_0, CIPHERS_RESTORE,
+		  "ssl_prefer_server_ciphers = yes\nssl_cipher_list = " DEFAULT_LIST ":@SECLEVEL=0\n",
+		  "{\"cipher_list\": [{\"file\": \"@/conf.d/11-plesk-security-ssl.conf\","
+		  " \"previous\": null, \"written\": \"" DEFAULT_LIST ":@SECLEVEL=0\"}]}", "" },
+		{ TLSVER_1_2, CIPHERS_KEEP, first, "{}", "" },
+	};
+	struct tree *t = *state;
+	char ssl[PATH_MAX * 2];
+
+	if (t == NULL)
+		skip();
+	run_fresh(t, first, steps, sizeof(steps) / sizeof(steps[0]));
+	assert_string_equal(read_text(path_in(ssl, sizeof(ssl), t, "conf.d/10-ssl.conf")),
+			    "ssl_min_protocol = TLSv1.2\n");
+}
+
+/* Someone replaced the strong list while compliance was on: disable leaves
+ * their list, says so, and forgets the record. */
+static void test_steps_restore_drift(void **state)
+{
+	static const char first[] = "ssl_cipher_list = HIGH:!aNULL\n";
+	static const struct step steps[] = {
+		{ TLSVER_1_2, CIPHERS_STRONG, "ssl_cipher_list = " INTERMEDIATE "\n",
+		  "{\"cipher_policy\": [{\"file\": \"@/conf.d/11-plesk-security-ssl.conf\","
+		  " \"previous\": \"HIGH:!aNULL\", \"written\": \"" INTERMEDIATE "\"}]}", "" },
+	};
+	static const struct step after_edit[] = {
+		{ TLSVER_1_2, CIPHERS_RESTORE, "ssl_cipher_list = HIGH\n", "{}", "drift" },
+	};
+	struct tree *t = *state;
+	json_t *st = json_object();
+
+	if (t == NULL)
+		skip();
+	run_steps(t, first, steps, 1, st);
+	run_steps(t, "ssl_cipher_list = HIGH\n", after_edit, 1, st);
+	json_decref(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -268,6 +486,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_overlay_files, tree_setup, tree_teardown),
 		cmocka_unit_test_setup_teardown(test_overlay_main, tree_setup, tree_teardown),
 		cmocka_unit_test_setup_teardown(test_overlay_include_new, tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_steps_plesk_list, tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_steps_default, tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_steps_restore_drift, tree_setup, tree_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

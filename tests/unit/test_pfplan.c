@@ -10,13 +10,19 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "adapter.h"
+#include "atomicfile.h"
 #include "pfconf.h"
 #include "pfplan.h"
 #include "pfproto.h"
 #include "plan.h"
+#include "profile.h"
 #include "tlsver.h"
 
 /* ---- protocol lists ---------------------------------------------------------- */
@@ -187,6 +193,7 @@ static void emitted(struct fixture *fx, size_t i, const char *want, size_t want_
 }
 
 #define TEXT(s) s, sizeof(s) - 1
+#define PF_TEST_MAND "smtpd_tls_mandatory_ciphers"
 
 static void test_logical_lines(void **state)
 {
@@ -324,6 +331,53 @@ static void test_opt_fallback(void **state)
 	unload(fx);
 }
 
+/* Unsetting: an -o leaves its line with the blanks around it (the line
+ * too when nothing else is left); a main.cf parameter loses its lines, the
+ * comments inside stay; what is not set stays unset. */
+static void test_unset(void **state)
+{
+	static const char main_cf[] =
+		"a = 1\n"
+		"b = x,\n"
+		"# inside\n"
+		"  y\n"
+		"c = 3\n";
+	static const char master_cf[] =
+		"sub inet n - n - - smtpd\n"
+		"  -o a=b -o c=d  \n"
+		"  -o e=f -o g=h\n"
+		"  -o tls_medium_cipherlist=HIGH:@SECLEVEL=0\n"
+		"  -o i=j\n"
+		"pickup unix n - n 60 1 pickup\n";
+	static const char want_main[] =
+		"a = 1\n"
+		"# inside\n"
+		"c = 3\n";
+	static const char want_master[] =
+		"sub inet n - n - - smtpd\n"
+		"  -o a=b  \n"
+		"  -o g=h\n"
+		"  -o i=j\n"
+		"pickup unix n - n 60 1 pickup\n";
+	struct fixture *fx = load(TEXT(main_cf), TEXT(master_cf));
+	const struct pfconf_service *sub = service(fx, "sub");
+
+	(void)state;
+	assert_int_equal(pfplan_set(&fx->pp, NULL, "b", NULL, &fx->err), 0);
+	assert_int_equal(pfplan_set(&fx->pp, NULL, "z", NULL, &fx->err), 0);
+	assert_int_equal(pfplan_set(&fx->pp, sub, "c", NULL, &fx->err), 0);
+	assert_int_equal(pfplan_set(&fx->pp, sub, "e", NULL, &fx->err), 0);
+	assert_int_equal(pfplan_set(&fx->pp, sub, "tls_medium_cipherlist", NULL, &fx->err), 0);
+	assert_int_equal(pfplan_set(&fx->pp, sub, "z", NULL, &fx->err), 0);
+	assert_true(pfplan_has(&fx->pp, sub, "z"));
+	assert_null(pfplan_get(&fx->pp, sub, "z"));
+	assert_false(pfplan_has(&fx->pp, sub, "i"));
+	emitted(fx, 0, TEXT(want_main));
+	assert_int_equal(fx->pl.files[1].after_len, sizeof(want_master) - 1);
+	assert_memory_equal(fx->pl.files[1].after, want_master, sizeof(want_master) - 1);
+	unload(fx);
+}
+
 struct refuse_case {
 	const char *why;
 	int opt;  /* as an -o */
@@ -367,6 +421,122 @@ static void test_refuses(void **state)
 	unload(fx);
 }
 
+/* ---- the adapter: compliance enable and disable round trip ------------------ */
+
+/* write_text - path gets text (mode 0644). */
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, 0644), 0);
+}
+
+/* set_once - one plan_floors on the files of dir (Postfix 3.7), written
+ * back; main.cf's new text into got (owned by the caller). */
+static void set_once(const char *dir, int floor, enum cipher_policy ciphers, json_t *state,
+		     char **got)
+{
+	struct mt_profile p;
+	struct mt_service svc;
+	struct mt_floor_request req;
+	struct plan *pl = calloc(1, sizeof(*pl));
+	struct mt_err err = { 0 };
+	json_t *prof = json_pack("{s:s, s:s, s:{s:s}}", "name", "t", "state_dir", "/nonexistent",
+				 "postfix", "config_dir", dir);
+
+	assert_non_null(pl);
+	memset(&p, 0, sizeof(p));
+	memset(&svc, 0, sizeof(svc));
+	assert_int_equal(profile_load_json(&p, prof, &err), 0);
+	strcpy(svc.name, "postfix");
+	strcpy(svc.version, "3.7.11");
+	svc.installed = 1;
+	assert_int_equal(postfix_adapter.read_status(&p, &svc, &err), 0);
+	req.service_floor = floor;
+	for (size_t i = 0; i < MT_MAX_ENDPOINTS; i++)
+		req.endpoint_floor[i] = TLSVER_NONE;
+	req.ciphers = ciphers;
+	if (postfix_adapter.plan_floors(&p, &svc, &req, state, pl, &err) != 0)
+		fail_msg("plan_floors: %s %s", err.code, err.message);
+	assert_int_equal(plan_render(pl, &err), 0);
+	for (size_t i = 0; i < pl->nfiles; i++)
+		if (plan_changed(&pl->files[i]))
+			assert_int_equal(atomicfile_write(pl->files[i].path, pl->files[i].after,
+							  pl->files[i].after_len, 0, 0, 0644, &err), 0);
+	*got = strndup(pl->files[0].after, pl->files[0].after_len);
+	plan_free(pl);
+	free(pl);
+	profile_free(&p);
+}
+
+/* Enable (strong ciphers, TLSv1.2) over an admin's @SECLEVEL=2 list, then
+ * disable (restore, TLSv1 again): every cipher setting goes back; the list
+ * the admin had comes back with @SECLEVEL=0, since TLSv1 needs it, and that
+ * fix is recorded for the next raise. */
+static void test_ciphers_round_trip(void **state)
+{
+	static const char admin_list[] = "aNULL:-aNULL:HIGH:MEDIUM:+RC4:@STRENGTH:@SECLEVEL=2";
+	static const char main_cf[] =
+		"smtpd_tls_cert_file = /etc/ssl/certs/mail.pem\n"
+		"smtpd_tls_key_file = /etc/ssl/private/mail.key\n"
+		"smtpd_tls_security_level = may\n"
+		"smtpd_tls_protocols = >=TLSv1\n"
+		"smtpd_tls_mandatory_protocols = >=TLSv1\n"
+		"tls_medium_cipherlist = aNULL:-aNULL:HIGH:MEDIUM:+RC4:@STRENGTH:@SECLEVEL=2\n";
+	static const char master_cf[] =
+		"smtp      inet  n       -       y       -       -       smtpd\n"
+		"submission inet n       -       y       -       -       smtpd\n"
+		"  -o smtpd_tls_security_level=encrypt\n";
+	static const char want_disabled[] =
+		"smtpd_tls_cert_file = /etc/ssl/certs/mail.pem\n"
+		"smtpd_tls_key_file = /etc/ssl/private/mail.key\n"
+		"smtpd_tls_security_level = may\n"
+		"smtpd_tls_protocols = >=TLSv1\n"
+		"smtpd_tls_mandatory_protocols = >=TLSv1\n"
+		"tls_medium_cipherlist = aNULL:-aNULL:HIGH:MEDIUM:+RC4:@STRENGTH:@SECLEVEL=0\n";
+	char dir[] = "/tmp/mt-pfplan-XXXXXX", path[64], *got = NULL;
+	json_t *st = json_object(), *rec;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chmod(dir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/main.cf", dir);
+	write_text(path, main_cf);
+	snprintf(path, sizeof(path), "%s/master.cf", dir);
+	write_text(path, master_cf);
+
+	set_once(dir, TLSVER_1_2, CIPHERS_STRONG, st, &got);
+	assert_non_null(strstr(got, "smtpd_tls_mandatory_ciphers = medium\n"));
+	assert_non_null(strstr(got, "smtpd_tls_exclude_ciphers = aNULL, eNULL, EXPORT"));
+	assert_non_null(strstr(got, "tls_medium_cipherlist = ECDHE-ECDSA-AES128-GCM-SHA256:"));
+	rec = json_object_get(json_object_get(st, "ciphers"), "tls_medium_cipherlist");
+	assert_string_equal(json_string_value(json_object_get(rec, "previous")), admin_list);
+	assert_true(json_is_null(json_object_get(json_object_get(json_object_get(st, "ciphers"),
+							       PF_TEST_MAND), "previous")));
+	free(got);
+
+	set_once(dir, TLSVER_1_0, CIPHERS_RESTORE, st, &got);
+	assert_string_equal(got, want_disabled);
+	assert_null(json_object_get(st, "ciphers"));
+	rec = json_object_get(json_object_get(st, "cipherlists"), "tls_medium_cipherlist");
+	assert_string_equal(json_string_value(json_object_get(rec, "previous")), admin_list);
+	free(got);
+
+	set_once(dir, TLSVER_1_2, CIPHERS_KEEP, st, &got);  /* raised: the admin's list is back */
+	assert_non_null(strstr(got, "tls_medium_cipherlist = aNULL:-aNULL:HIGH:MEDIUM:+RC4:@STRENGTH:@SECLEVEL=2\n"));
+	assert_int_equal(json_object_size(st), 0);
+	free(got);
+	snprintf(path, sizeof(path), "%s/main.cf", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/master.cf", dir);
+	unlink(path);
+	rmdir(dir);
+	json_decref(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -377,7 +547,9 @@ int main(void)
 		cmocka_unit_test(test_main_edits),
 		cmocka_unit_test(test_opt_forms),
 		cmocka_unit_test(test_opt_fallback),
+		cmocka_unit_test(test_unset),
 		cmocka_unit_test(test_refuses),
+		cmocka_unit_test(test_ciphers_round_trip),
 	};
 
 	return cmocka_run_group_tests_name("pfplan", tests, NULL, NULL);

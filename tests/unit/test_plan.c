@@ -5,7 +5,7 @@
  * Each folder DIR/<case>/ holds:
  *   case.json   {"service", "version", "tls_library"?, "profile": {SERVICE: {...}},
  *                "request": {"service_floor"?: "TLSv1", "endpoints"?: {"imaps": "TLSv1.2"},
- *                            "ciphers"?: "keep"|"intermediate"|"strong"|"legacy"},
+ *                            "ciphers"?: "keep"|"intermediate"|"strong"|"legacy"|"restore"},
  *                "state"?: {...}}          "@" in a path = the case's working copy
  *   the configuration files before the change
  *   expected/   every file the change alters, at its path relative to the case
@@ -42,6 +42,8 @@
 #define MAX_CASES 256
 
 static char case_dirs[MAX_CASES][PATH_MAX];
+static char work_root[] = "/tmp/mt-plan-XXXXXX";   /* every case's copy, removed at exit */
+static unsigned case_seq;
 
 static void rewrite_paths(json_t *j, const char *from, const char *to)
 {
@@ -106,6 +108,8 @@ static enum cipher_policy parse_ciphers(json_t *v)
 		return CIPHERS_STRONG;
 	if (strcmp(s, "legacy") == 0)
 		return CIPHERS_LEGACY;
+	if (strcmp(s, "restore") == 0)
+		return CIPHERS_RESTORE;
 	return CIPHERS_KEEP;
 }
 
@@ -146,9 +150,8 @@ static void load_plan_case(const char *dir, struct plan_case *pc)
 	struct mt_endpoint *ep;
 
 	memset(pc, 0, sizeof(*pc));
-	snprintf(pc->work, sizeof(pc->work), "/tmp/mt-plan-XXXXXX");
-	assert_non_null(mkdtemp(pc->work));
-	chmod(pc->work, 0755);
+	snprintf(pc->work, sizeof(pc->work), "%s/%u", work_root, case_seq++);
+	assert_int_equal(mkdir(pc->work, 0755), 0);
 	strcat(pc->work, "/case");
 	copy_tree(dir, pc->work);
 	snprintf(path, sizeof(path), "%s/case.json", pc->work);
@@ -281,7 +284,6 @@ static void run_case(void **state)
 	struct mt_err err = { 0 };
 	const char *want_error;
 	char path_prefix[PATH_MAX + 2];
-	char *parent;
 	int rc;
 
 	load_plan_case(dir, pc);
@@ -308,10 +310,6 @@ static void run_case(void **state)
 		check_effective(pc, dir);
 	}
 	plan_free(pl);
-	parent = strdup(pc->work);
-	*strrchr(parent, '/') = '\0';
-	remove_tree(parent);
-	free(parent);
 	profile_free(&pc->p);
 	json_decref(pc->c);
 	json_decref(pc->state);
@@ -355,10 +353,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "test_plan: no cases under %s\n", root);
 		return 1;
 	}
+	int rc;
+
+	if (mkdtemp(work_root) == NULL)
+		return 1;
+	chmod(work_root, 0755);
 	for (size_t i = 0; i < n; i++) {
 		tests[i].name = strrchr(case_dirs[i], '/') + 1;
 		tests[i].test_func = run_case;
 		tests[i].initial_state = case_dirs[i];
 	}
-	return _cmocka_run_group_tests("plan", tests, n, NULL, NULL);
+	rc = _cmocka_run_group_tests("plan", tests, n, NULL, NULL);
+	remove_tree(work_root);
+	return rc;
 }
