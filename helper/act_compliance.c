@@ -51,26 +51,29 @@ static void unlock_services(struct txn *t, const struct set_args *s)
 		json_object_del(state_service(t->state, t->svcs[i].a->name), "compliance");
 }
 
-/* restore_request - disable: the floors effective before enable (one
- * service floor when they were all equal, else one per endpoint). */
-static void restore_request(struct svc_request *r, json_t *configured)
+/* restore_request - disable: the floors effective before enable. Postfix
+ * takes one per endpoint; Dovecot and Courier get one service floor, the
+ * lowest of them, so that every client that connected before connects
+ * again (their endpoints cannot all take floors of their own). */
+static void restore_request(struct svc_request *r, json_t *before)
 {
 	const char *role;
 	json_t *v;
-	int f, common = -2;
+	int f, lowest = TLSVER_NONE, differ = 0;
 
-	json_object_foreach(configured, role, v) {
+	json_object_foreach(before, role, v) {
 		f = tlsver_parse(json_string_value(v) ? json_string_value(v) : "");
 		if (f < 0)
 			continue;   /* "none" before: nothing to put back for that endpoint */
-		common = common == -2 || common == f ? f : -1;
+		differ |= lowest != TLSVER_NONE && f != lowest;
+		lowest = lowest == TLSVER_NONE || f < lowest ? f : lowest;
 		if (r->nroles < sizeof(r->roles) / sizeof(r->roles[0]) && strlen(role) < sizeof(r->roles[0])) {
 			strcpy(r->roles[r->nroles], role);
 			r->role_floors[r->nroles++] = f;
 		}
 	}
-	if (common >= 0) {
-		r->service_floor = common;
+	if (!differ || strcmp(r->a->name, "postfix") != 0) {
+		r->service_floor = lowest;
 		r->nroles = 0;
 	}
 }

@@ -69,7 +69,7 @@ int act_status(struct mt_ctx *ctx, struct mt_err *err)
 	rc = 0;
 out:
 	if (state == NULL && rc == 0)
-		reply_warn(ctx->reply, "io_error", serr.message);
+		reply_warn(ctx->reply, "state_unreadable", serr.message);
 	json_decref(state);
 	json_decref(services);
 	free(svc);
