@@ -37,6 +37,8 @@
  */
 #include "crplan.h"
 
+#include "planstate.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -308,60 +310,12 @@ static const struct shvar *crp_fallback(const struct shvars *vars, const struct 
 
 /* ---- state records ------------------------------------------------------ */
 
-/* crp_rec_find - the record of file in state[kind] and its index, or NULL. */
-static json_t *crp_rec_find(json_t *state, const char *kind, const char *file, size_t *idx)
-{
-	json_t *r;
-	size_t i;
-
-	json_array_foreach(json_object_get(state, kind), i, r)
-		if (json_is_string(json_object_get(r, "file")) &&
-		    strcmp(json_string_value(json_object_get(r, "file")), file) == 0) {
-			*idx = i;
-			return r;
-		}
-	return NULL;
-}
-
-/* crp_rec_drop - remove state[kind][idx]; the key goes with its last record. */
-static void crp_rec_drop(json_t *state, const char *kind, size_t idx)
-{
-	json_t *list = json_object_get(state, kind);
-
-	json_array_remove(list, idx);
-	if (json_array_size(list) == 0)
-		json_object_del(state, kind);
-}
-
-/* crp_rec_previous - new reference: the value of file's cipher list before
- * mail-tls changed it (its records), else now (NULL: it was not set). */
-static json_t *crp_rec_previous(json_t *state, const char *file, const char *now)
-{
-	static const char *const kinds[] = { "cipher_policy", "cipher_list" };
-	json_t *r;
-	size_t idx;
-
-	for (size_t k = 0; k < 2; k++)
-		if ((r = crp_rec_find(state, kinds[k], file, &idx)) != NULL)
-			return json_incref(json_object_get(r, "previous"));
-	return now ? json_string(now) : json_null();
-}
-
 /* crp_rec_set - state[kind] records that file held previous (stolen) and
  * now holds written. Returns 0 or -1 (internal). */
 static int crp_rec_set(struct crp *c, const char *kind, const char *file, json_t *previous,
 		       const char *written)
 {
-	json_t *list, *r;
-	size_t idx;
-
-	if (crp_rec_find(c->state, kind, file, &idx) != NULL)
-		crp_rec_drop(c->state, kind, idx);
-	list = json_object_get(c->state, kind);
-	if (list == NULL && json_object_set_new(c->state, kind, list = json_array()) != 0)
-		list = NULL;
-	r = json_pack("{s:s, s:o, s:s}", "file", file, "previous", previous, "written", written);
-	if (list == NULL || r == NULL || json_array_append_new(list, r) != 0) {
+	if (planstate_set(c->state, kind, file, "", previous, written) != 0) {
 		mt_err_set(c->err, "internal", "out of memory recording the Courier change");
 		return -1;
 	}
@@ -561,11 +515,11 @@ static int crp_apply_policy(struct crp *c, const char *file, const struct shvar 
 
 	if (list == NULL || strcmp(value, list) == 0)
 		return 0;
-	if (crp_rec_set(c, "cipher_policy", file, crp_rec_previous(c->state, file, v ? v->value : NULL),
+	if (crp_rec_set(c, "cipher_policy", file, planstate_previous(c->state, file, "", v ? v->value : NULL),
 			list) != 0)
 		return -1;
-	if (crp_rec_find(c->state, "cipher_list", file, &idx) != NULL)
-		crp_rec_drop(c->state, "cipher_list", idx);
+	if (planstate_find(c->state, "cipher_list", file, "", &idx) != NULL)
+		planstate_drop(c->state, "cipher_list", idx);
 	mt_strlcpy(value, list, CRP_VALUE_MAX);
 	return 1;
 }
@@ -586,7 +540,7 @@ static int crp_apply_seclevel(struct crp *c, const struct crp_pair *cp, const ch
 		mt_err_set(c->err, "unsupported_floor", "TLS_CIPHER_LIST in %s is too long to rewrite", file);
 		return -1;
 	}
-	if (crp_rec_find(c->state, "cipher_list", file, &idx) != NULL)
+	if (planstate_find(c->state, "cipher_list", file, "", &idx) != NULL)
 		plan_warn(c->pl, CRP_SERVICE, "drift",
 			  "TLS_CIPHER_LIST in %s lost the @SECLEVEL=0 mail-tls added: added again", file);
 	if (crp_rec_set(c, "cipher_list", file, previous ? json_string(previous) : json_null(), added) != 0)
@@ -638,13 +592,13 @@ static int crp_undo_policy(struct crp *c, const struct crp_pair *cp, const struc
 	size_t idx;
 	int ours, rc = 0;
 
-	r = crp_rec_find(c->state, "cipher_policy", file, &idx);
+	r = planstate_find(c->state, "cipher_policy", file, "", &idx);
 	if (r == NULL)
 		return 0;
 	prev = json_incref(json_object_get(r, "previous"));
 	written = json_object_get(r, "written");
 	ours = *v != NULL && json_is_string(written) && strcmp((*v)->value, json_string_value(written)) == 0;
-	crp_rec_drop(c->state, "cipher_policy", idx);     /* r and written are gone */
+	planstate_drop(c->state, "cipher_policy", idx);     /* r and written are gone */
 	if (ours && json_is_string(prev))
 		rc = crp_copy(c, file, value, json_string_value(prev)) == 0 ? 1 : -1;
 	else if (ours && json_is_null(prev))
@@ -703,7 +657,7 @@ static int crp_restore_one(struct crp *c, const struct crp_pair *cp, const char 
 	if (rc > 0)
 		plan_warn(c->pl, CRP_SERVICE, "drift",
 			  "TLS_CIPHER_LIST in %s was changed since mail-tls set it: left as it is", file);
-	crp_rec_drop(c->state, kind, idx);
+	planstate_drop(c->state, kind, idx);
 	return 0;
 }
 

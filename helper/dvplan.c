@@ -33,6 +33,8 @@
  */
 #include "dvplan.h"
 
+#include "planstate.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -401,71 +403,12 @@ static int dvp_plan_floor(struct dvp *d)
 
 /* ---- state records ------------------------------------------------------ */
 
-/* dvp_rec_find - the record of (file, section) in state[kind] and its
- * index, or NULL. Borrowed. */
-static json_t *dvp_rec_find(json_t *state, const char *kind, const char *file, const char *section,
-			    size_t *idx)
-{
-	json_t *list = json_object_get(state, kind), *r;
-	const char *sec;
-	size_t i;
-
-	json_array_foreach(list, i, r) {
-		sec = json_string_value(json_object_get(r, "section"));
-		if (json_is_string(json_object_get(r, "file")) &&
-		    strcmp(json_string_value(json_object_get(r, "file")), file) == 0 &&
-		    strcmp(sec ? sec : "", section) == 0) {
-			*idx = i;
-			return r;
-		}
-	}
-	return NULL;
-}
-
-/* dvp_rec_drop - remove state[kind][idx]; the key goes with its last record. */
-static void dvp_rec_drop(json_t *state, const char *kind, size_t idx)
-{
-	json_t *list = json_object_get(state, kind);
-
-	json_array_remove(list, idx);
-	if (json_array_size(list) == 0)
-		json_object_del(state, kind);
-}
-
-/* dvp_rec_previous - new reference: the value before mail-tls changed
- * (file, section), from its records, else now (NULL: the line is absent). */
-static json_t *dvp_rec_previous(json_t *state, const struct dvp_loc *loc, const char *now)
-{
-	static const char *const kinds[] = { "cipher_policy", "cipher_list" };
-	json_t *r;
-	size_t idx;
-
-	for (size_t k = 0; k < 2; k++)
-		if ((r = dvp_rec_find(state, kinds[k], loc->file, loc->section, &idx)) != NULL)
-			return json_incref(json_object_get(r, "previous"));
-	return now ? json_string(now) : json_null();
-}
-
-/* dvp_rec_set - state[kind] records that (file, section) held previous
- * (stolen) and now holds written. Returns 0 or -1 (internal). */
+/* dvp_rec_set - state[kind] records that loc held previous (stolen) and
+ * now holds written. Returns 0 or -1 (internal). */
 static int dvp_rec_set(struct dvp *d, const char *kind, const struct dvp_loc *loc, json_t *previous,
 		       const char *written)
 {
-	json_t *list, *r;
-	size_t idx;
-
-	if (dvp_rec_find(d->state, kind, loc->file, loc->section, &idx) != NULL)
-		dvp_rec_drop(d->state, kind, idx);
-	list = json_object_get(d->state, kind);
-	if (list == NULL && json_object_set_new(d->state, kind, list = json_array()) != 0)
-		list = NULL;
-	r = json_pack("{s:s, s:o, s:s}", "file", loc->file, "previous", previous, "written", written);
-	if (r != NULL && loc->section[0] != '\0' &&
-	    json_object_set_new(r, "section", json_string(loc->section)) != 0) {
-		json_decref(r);
-		r = NULL;
-	}
-	if (list == NULL || r == NULL || json_array_append_new(list, r) != 0) {
+	if (planstate_set(d->state, kind, loc->file, loc->section, previous, written) != 0) {
 		mt_err_set(d->err, "internal", "out of memory recording the Dovecot change");
 		return -1;
 	}
@@ -523,10 +466,10 @@ static int dvp_apply_policy(struct dvp *d, const struct dvp_loc *loc, char *valu
 	if (list == NULL || strcmp(value, list) == 0)
 		return 0;
 	if (dvp_rec_set(d, "cipher_policy", loc,
-			dvp_rec_previous(d->state, loc, loc->e ? loc->e->value : NULL), list) != 0)
+			planstate_previous(d->state, loc->file, loc->section, loc->e ? loc->e->value : NULL), list) != 0)
 		return -1;
-	if (dvp_rec_find(d->state, "cipher_list", loc->file, loc->section, &idx) != NULL)
-		dvp_rec_drop(d->state, "cipher_list", idx);
+	if (planstate_find(d->state, "cipher_list", loc->file, loc->section, &idx) != NULL)
+		planstate_drop(d->state, "cipher_list", idx);
 	mt_strlcpy(value, list, DVP_VALUE_MAX);
 	return 1;
 }
@@ -543,7 +486,7 @@ static int dvp_apply_seclevel(struct dvp *d, const struct dvp_loc *loc, char *va
 		return 0;
 	if (snprintf(added, sizeof(added), "%s" DVP_SECLEVEL0, value) >= (int)sizeof(added))
 		return dvp_too_long(d, loc->file);
-	if (dvp_rec_find(d->state, "cipher_list", loc->file, loc->section, &idx) != NULL)
+	if (planstate_find(d->state, "cipher_list", loc->file, loc->section, &idx) != NULL)
 		plan_warn(d->pl, DVP_SERVICE, "drift",
 			  "ssl_cipher_list in %s lost the @SECLEVEL=0 mail-tls added: added again", loc->file);
 	if (dvp_rec_set(d, "cipher_list", loc, exists ? json_string(value) : json_null(), added) != 0)
@@ -610,7 +553,7 @@ static int dvp_undo_policy(struct dvp *d, struct dvp_loc *loc, char *value)
 	size_t idx;
 	int rc = 0;
 
-	r = dvp_rec_find(d->state, "cipher_policy", loc->file, loc->section, &idx);
+	r = planstate_find(d->state, "cipher_policy", loc->file, loc->section, &idx);
 	if (r == NULL)
 		return 0;
 	prev = json_incref(json_object_get(r, "previous"));
@@ -627,7 +570,7 @@ static int dvp_undo_policy(struct dvp *d, struct dvp_loc *loc, char *value)
 		dvp_at(d, loc, dvp_fallback(d, loc->e));     /* what the added line hid */
 		rc = mt_strlcpy(value, loc->value, DVP_VALUE_MAX) == 0 ? 0 : dvp_too_long(d, loc->file);
 	}
-	dvp_rec_drop(d->state, "cipher_policy", idx);
+	planstate_drop(d->state, "cipher_policy", idx);
 	json_decref(prev);
 	return rc;
 }
@@ -698,7 +641,7 @@ static int dvp_restore_one(struct dvp *d, const char *kind, json_t *r, size_t id
 			  "ssl_cipher_list in %s was changed since mail-tls set it: left as it is",
 			  file ? file : "(unknown file)");
 	if (rc == 0)
-		dvp_rec_drop(d->state, kind, idx);
+		planstate_drop(d->state, kind, idx);
 	return rc;
 }
 

@@ -27,30 +27,10 @@
 #include "model.h"
 #include "profile.h"
 
-#define MAX_CASES 256
+#include "golden.c.inc"
 
-static char case_dirs[MAX_CASES][PATH_MAX];
 
-/* rewrite_paths - replace prefix `from` by `to` in every string of j
- * (in place, recursively). */
-static void rewrite_paths(json_t *j, const char *from, const char *to)
-{
-	size_t i, n = strlen(from);
-	const char *key;
-	json_t *v;
-	char buf[PATH_MAX * 2];
 
-	if (json_is_string(j) && strncmp(json_string_value(j), from, n) == 0) {
-		snprintf(buf, sizeof(buf), "%s%s", to, json_string_value(j) + n);
-		json_string_set(j, buf);
-	} else if (json_is_array(j)) {
-		json_array_foreach(j, i, v)
-			rewrite_paths(v, from, to);
-	} else if (json_is_object(j)) {
-		json_object_foreach(j, key, v)
-			rewrite_paths(v, from, to);
-	}
-}
 
 /* load_case - the profile of a case, "@" expanded; fills svc's header. */
 static const struct mt_adapter *load_case(const char *dir, struct mt_profile *p, struct mt_service *svc)
@@ -120,45 +100,7 @@ static void run_case(void **state)
 	free(svc);
 }
 
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(a, b);
-}
-
-/* collect - the case folders under root, sorted. */
-static size_t collect(const char *root)
-{
-	char abs[PATH_MAX];
-	DIR *d;
-	struct dirent *e;
-	size_t n = 0;
-
-	if (realpath(root, abs) == NULL || (d = opendir(abs)) == NULL)
-		return 0;
-	while ((e = readdir(d)) != NULL && n < MAX_CASES) {
-		if (e->d_name[0] == '.' || e->d_type != DT_DIR)
-			continue;
-		if (snprintf(case_dirs[n], PATH_MAX, "%s/%s", abs, e->d_name) < PATH_MAX)
-			n++;
-	}
-	closedir(d);
-	qsort(case_dirs, n, sizeof(case_dirs[0]), by_name);
-	return n;
-}
-
 int main(int argc, char **argv)
 {
-	static struct CMUnitTest tests[MAX_CASES];
-	size_t n = collect(argc > 1 ? argv[1] : "tests/golden/status");
-
-	if (n == 0) {
-		fprintf(stderr, "test_golden: no cases under %s\n", argc > 1 ? argv[1] : "tests/golden/status");
-		return 1;
-	}
-	for (size_t i = 0; i < n; i++) {
-		tests[i].name = strrchr(case_dirs[i], '/') + 1;
-		tests[i].test_func = run_case;
-		tests[i].initial_state = case_dirs[i];
-	}
-	return _cmocka_run_group_tests("golden", tests, n, NULL, NULL);
+	return golden_run("golden", argc > 1 ? argv[1] : "tests/golden/status", run_case);
 }

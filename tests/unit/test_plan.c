@@ -39,30 +39,12 @@
 #include "profile.h"
 #include "tlsver.h"
 
-#define MAX_CASES 256
+#include "golden.c.inc"
 
-static char case_dirs[MAX_CASES][PATH_MAX];
+
 static char work_root[] = "/tmp/mt-plan-XXXXXX";   /* every case's copy, removed at exit */
 static unsigned case_seq;
 
-static void rewrite_paths(json_t *j, const char *from, const char *to)
-{
-	size_t i, n = strlen(from);
-	const char *key;
-	json_t *v;
-	char buf[PATH_MAX * 2];
-
-	if (json_is_string(j) && strncmp(json_string_value(j), from, n) == 0) {
-		snprintf(buf, sizeof(buf), "%s%s", to, json_string_value(j) + n);
-		json_string_set(j, buf);
-	} else if (json_is_array(j)) {
-		json_array_foreach(j, i, v)
-			rewrite_paths(v, from, to);
-	} else if (json_is_object(j)) {
-		json_object_foreach(j, key, v)
-			rewrite_paths(v, from, to);
-	}
-}
 
 /* copy_tree - cp -a src dst, without a shell. */
 static void copy_tree(const char *src, const char *dst)
@@ -318,52 +300,14 @@ static void run_case(void **state)
 	free(pc);
 }
 
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(a, b);
-}
-
-static size_t collect(const char *root)
-{
-	char abs[PATH_MAX];
-	DIR *d;
-	struct dirent *e;
-	size_t n = 0;
-
-	if (realpath(root, abs) == NULL || (d = opendir(abs)) == NULL)
-		return 0;
-	while ((e = readdir(d)) != NULL && n < MAX_CASES) {
-		if (e->d_name[0] == '.' || e->d_type != DT_DIR)
-			continue;
-		if (snprintf(case_dirs[n], PATH_MAX, "%s/%s", abs, e->d_name) < PATH_MAX)
-			n++;
-	}
-	closedir(d);
-	qsort(case_dirs, n, sizeof(case_dirs[0]), by_name);
-	return n;
-}
-
 int main(int argc, char **argv)
 {
-	static struct CMUnitTest tests[MAX_CASES];
-	const char *root = argc > 1 ? argv[1] : "tests/golden/set";
-	size_t n = collect(root);
-
-	if (n == 0) {
-		fprintf(stderr, "test_plan: no cases under %s\n", root);
-		return 1;
-	}
 	int rc;
 
 	if (mkdtemp(work_root) == NULL)
 		return 1;
 	chmod(work_root, 0755);
-	for (size_t i = 0; i < n; i++) {
-		tests[i].name = strrchr(case_dirs[i], '/') + 1;
-		tests[i].test_func = run_case;
-		tests[i].initial_state = case_dirs[i];
-	}
-	rc = _cmocka_run_group_tests("plan", tests, n, NULL, NULL);
+	rc = golden_run("plan", argc > 1 ? argv[1] : "tests/golden/set", run_case);
 	remove_tree(work_root);
 	return rc;
 }
