@@ -516,6 +516,28 @@ static const struct pf_default defaults[] = {
 	{ "tls_low_cipherlist", "aNULL:-aNULL:HIGH:MEDIUM:LOW:+RC4:@STRENGTH", NULL },
 	{ "tls_export_cipherlist", "aNULL:-aNULL:HIGH:MEDIUM:LOW:EXPORT:+RC4:@STRENGTH", NULL },
 	{ "tls_null_cipherlist", "eNULL:!aNULL", NULL },
+	/* postscreen: which pass service it hands clients to, which tlsproxy
+	 * answers its STARTTLS, and the after-220 tests that keep a client with
+	 * it (postscreen(8), tlsproxy(8)) */
+	{ "smtpd_service_name", "smtpd", NULL },
+	{ "tlsproxy_service_name", "tlsproxy", NULL },
+	{ "postscreen_pipelining_enable", "no", NULL },
+	{ "postscreen_non_smtp_command_enable", "no", NULL },
+	{ "postscreen_bare_newline_enable", "no", NULL },
+	{ "postscreen_tls_security_level", "$smtpd_tls_security_level", NULL },
+	{ "postscreen_use_tls", "$smtpd_use_tls", NULL },
+	{ "postscreen_enforce_tls", "$smtpd_enforce_tls", NULL },
+	{ "tlsproxy_tls_security_level", "$smtpd_tls_security_level", NULL },
+	{ "tlsproxy_use_tls", "$smtpd_use_tls", NULL },
+	{ "tlsproxy_enforce_tls", "$smtpd_enforce_tls", NULL },
+	{ "tlsproxy_tls_protocols", "$smtpd_tls_protocols", NULL },
+	{ "tlsproxy_tls_mandatory_protocols", "$smtpd_tls_mandatory_protocols", NULL },
+	{ "tlsproxy_tls_ciphers", "$smtpd_tls_ciphers", NULL },
+	{ "tlsproxy_tls_mandatory_ciphers", "$smtpd_tls_mandatory_ciphers", NULL },
+	{ "tlsproxy_tls_cert_file", "$smtpd_tls_cert_file", NULL },
+	{ "tlsproxy_tls_eccert_file", "$smtpd_tls_eccert_file", NULL },
+	{ "tlsproxy_tls_dcert_file", "$smtpd_tls_dcert_file", NULL },
+	{ "tlsproxy_tls_chain_files", "$smtpd_tls_chain_files", NULL },
 	{ NULL, NULL, NULL },
 };
 

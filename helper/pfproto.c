@@ -1,9 +1,10 @@
 /*
  * pfproto.c - Postfix protocol lists and cipher-list security levels.
  *
- * Owns: the token grammar of tls_proto_mask_lims() (Postfix 3.x,
- * src/tls/tls_misc.c), how OpenSSL applies the resulting exclusion mask
- * and version bounds, and which syntax a Postfix version takes for a floor.
+ * Owns: the token grammar of tls_proto_mask_lims() (Postfix 3.6 and later,
+ * src/tls/tls_misc.c; before 3.6 tls_protocol_mask(), which has no ">=" /
+ * "<="), how OpenSSL applies the resulting exclusion mask and version
+ * bounds, and which syntax a Postfix version takes for a floor.
  * Never: allocates, reads files, or reports; the caller turns an invalid
  * list into a warning.
  */
@@ -12,6 +13,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tlsver.h"
 
@@ -28,6 +30,9 @@
 
 #define PF_SEPARATORS ", \t\r\n:"
 #define PF_INVALID (-1)
+
+/* Postfix 3.6 added ">=V" / "<=V" to protocol lists. */
+#define PF_GE_SYNTAX 306
 
 struct pf_name {
 	const char *name;
@@ -47,12 +52,13 @@ static const struct pf_name version_names[] = {
 	{ "TLSv1.1", 0x302 }, { "TLSv1.2", 0x303 }, { "TLSv1.3", 0x304 }, { NULL, 0 },
 };
 
-/* name_lookup - the code of the token tok[0..len) in table (exact,
- * case-sensitive, like Postfix's name_code()), or PF_INVALID. */
+/* name_lookup - the code of the token tok[0..len) in table (whole name,
+ * any case, like Postfix's name_code() with NAME_CODE_FLAG_NONE, which
+ * compares with strcasecmp()), or PF_INVALID. */
 static int name_lookup(const struct pf_name *table, const char *tok, size_t len)
 {
 	for (size_t i = 0; table[i].name != NULL; i++)
-		if (strlen(table[i].name) == len && memcmp(table[i].name, tok, len) == 0)
+		if (strlen(table[i].name) == len && strncasecmp(table[i].name, tok, len) == 0)
 			return table[i].code;
 	return PF_INVALID;
 }
@@ -113,18 +119,25 @@ static int bound_of(int version)
 }
 
 struct pf_state {
+	unsigned version;  /* pfconf_version of the Postfix reading the list; 0 newest */
 	unsigned include;
 	unsigned exclude;
-	int floor;    /* protocol number, 0 none */
-	int ceiling;  /* protocol number, 0 none */
+	int floor;         /* protocol number, 0 none */
+	int ceiling;       /* protocol number, 0 none */
+	int too_new;       /* a ">=" / "<=" token before Postfix 3.6 */
 };
 
-/* apply_token - one token into st; returns 0 or PF_INVALID. */
+/* apply_token - one token into st; returns 0 or PF_INVALID. Before
+ * Postfix 3.6 a ">=" / "<=" token is an unknown protocol name. */
 static int apply_token(struct pf_state *st, const char *tok, size_t len)
 {
 	int code;
 
 	if (len >= 2 && (memcmp(tok, ">=", 2) == 0 || memcmp(tok, "<=", 2) == 0)) {
+		if (st->version != 0 && st->version < PF_GE_SYNTAX) {
+			st->too_new = 1;
+			return PF_INVALID;
+		}
 		code = parse_version(tok + 2, len - 2);
 		if (code == PF_INVALID)
 			return PF_INVALID;
@@ -161,15 +174,16 @@ static unsigned enabled_set(const struct pf_state *st)
 	return on & PF_TLS_ALL;
 }
 
-void pfproto_parse(const char *list, struct pfproto *res)
+void pfproto_parse(const char *list, unsigned version, struct pfproto *res)
 {
-	struct pf_state st = { 0, 0, 0, 0 };
+	struct pf_state st = { version, 0, 0, 0, 0, 0 };
 	const char *p = list;
 	size_t len;
 
 	res->enabled = 0;
 	res->floor = TLSVER_NONE;
 	res->invalid = 0;
+	res->too_new = 0;
 	for (;;) {
 		p += strspn(p, PF_SEPARATORS);
 		if (*p == '\0')
@@ -177,6 +191,7 @@ void pfproto_parse(const char *list, struct pfproto *res)
 		len = strcspn(p, PF_SEPARATORS);
 		if (apply_token(&st, p, len) == PF_INVALID) {
 			res->invalid = 1;
+			res->too_new = st.too_new;
 			return;
 		}
 		p += len;
@@ -192,9 +207,6 @@ int pfproto_lowest_from(const struct pfproto *p, int from)
 			return v;
 	return TLSVER_NONE;
 }
-
-/* Postfix 3.6 added ">=V" / "<=V" to protocol lists. */
-#define PF_GE_SYNTAX 306
 
 int pfproto_format(int floor, unsigned version, int compact, char *buf, size_t size)
 {

@@ -2,10 +2,11 @@
  * pfproto.h - what a Postfix TLS setting lets a client negotiate.
  *
  * Owns: the meaning of one protocol-list value (smtpd_tls_protocols,
- * smtpd_tls_mandatory_protocols, smtp_tls_protocols, ...) exactly as
- * Postfix 3.x reads it (tls_proto_mask_lims() in src/tls/tls_misc.c, then
- * OpenSSL's version bounds), and the list that writes a floor for a given
- * Postfix version.
+ * smtpd_tls_mandatory_protocols, smtp_tls_protocols, ...) exactly as a
+ * given Postfix version reads it (tls_proto_mask_lims() in
+ * src/tls/tls_misc.c, before 3.6 without ">=" / "<=", then OpenSSL's
+ * version bounds), and the list that writes a floor for a given Postfix
+ * version.
  * Never: reads files, allocates, expands $parameters, or knows which key a
  * value came from (pfconf and postfix.c do that).
  */
@@ -24,16 +25,21 @@ struct pfproto {
 	int floor;         /* the lowest enabled version; TLSVER_NONE when none is */
 	int invalid;       /* Postfix rejects the list: "Invalid TLS protocol list
 			    * ...: disabling TLS support" (enabled 0, floor NONE) */
+	int too_new;       /* invalid because of a ">=" / "<=" token, which this
+			    * Postfix (before 3.6) does not know */
 };
 
 /* pfproto_parse - read one protocol list (already $-expanded; borrowed,
- * NUL-terminated, any length) into res. Tokens are separated by blanks,
- * commas or colons: ">=V" a floor, "<=V" a ceiling (V a name of SSLv3 ...
- * TLSv1.3, "None", or a hex protocol number), "!NAME" an exclusion, a bare
- * NAME an inclusion (with any inclusion, every known protocol not included
- * is excluded). Names are case-sensitive. An unknown token makes the whole
- * list invalid. The empty list enables every version. */
-void pfproto_parse(const char *list, struct pfproto *res);
+ * NUL-terminated, any length) as a Postfix of `version` (pfconf_version:
+ * major*100+minor; 0 unknown, read as the newest) reads it, into res.
+ * Tokens are separated by blanks, commas or colons: ">=V" a floor, "<=V" a
+ * ceiling (V a name of SSLv3 ... TLSv1.3, "None", or a hex protocol
+ * number; Postfix 3.6 and later only), "!NAME" an exclusion, a bare NAME
+ * an inclusion (with any inclusion, every known protocol not included is
+ * excluded). Names are case-insensitive (Postfix's name_code() without
+ * NAME_CODE_FLAG_STRICT_CASE). An unknown token makes the whole list
+ * invalid. The empty list enables every version. */
+void pfproto_parse(const char *list, unsigned version, struct pfproto *res);
 
 /* pfproto_lowest_from - the lowest version >= from that p enables, or
  * TLSVER_NONE. */

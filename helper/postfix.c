@@ -2,14 +2,18 @@
  * postfix.c - the Postfix adapter: which TLS floor each SMTP role has.
  *
  * Owns: the roles (DESIGN.md §2): every master.cf `inet` service whose
- * command is smtpd is `smtps` when its effective smtpd_tls_wrappermode is
- * yes, else `smtp` when it is the MX listener (smtp, *:smtp, *:25, or the
- * port of the profile's postfix/smtp probe endpoint, so that a sandbox's
- * 127.0.0.1:10025 is `smtp`), else `submission`; which protocol key a role
- * reads (smtpd's pre_jail_init(): the mandatory one with wrappermode, an
- * enforcing smtpd_tls_security_level or, with no level, smtpd_enforce_tls);
- * master.cf -o overrides winning over main.cf; a cipher list's own
- * @SECLEVEL; and the read-only `outbound` (the SMTP client). Per-IP
+ * command is smtpd, and every `pass` smtpd behind a postscreen `inet`
+ * service (which then names the listener: its port, its instance), is
+ * `smtps` when its effective smtpd_tls_wrappermode is yes, else `smtp` when
+ * it is the MX listener (smtp, *:smtp, *:25, or the port of the profile's
+ * postfix/smtp probe endpoint, so that a sandbox's 127.0.0.1:10025 is
+ * `smtp`), else `submission`; which protocol key a role reads (smtpd's
+ * pre_jail_init(): the mandatory one with wrappermode, an enforcing
+ * smtpd_tls_security_level or, with no level, smtpd_enforce_tls); master.cf
+ * -o overrides winning over main.cf; a cipher list's own @SECLEVEL;
+ * postscreen's own STARTTLS (through tlsproxy, when an after-220 test is
+ * on); and the read-only `outbound` (the SMTP client). Names, levels and
+ * grades are read in any case, as Postfix's name_code() does. Per-IP
  * listeners of one role are one endpoint with their master.cf names as
  * instances, at the lowest floor among them.
  * Plans `set` (plan_floors, DESIGN.md §2 "Where a Postfix floor is
@@ -19,7 +23,9 @@
  * protocol -o of a listener without a floor of its own; submission and
  * smtps floors are -o overrides of all their listeners; an smtp floor is
  * main.cf's key it reads unless it has an -o of it or another role reads
- * that key too; a cipher list's own @SECLEVEL is set to 0 where a floor
+ * that key too (behind postscreen, the -o overrides are the pass smtpd's,
+ * and the key postscreen's tlsproxy reads follows the smtp floor when it
+ * answers STARTTLS); a cipher list's own @SECLEVEL is set to 0 where a floor
  * below TLSv1.2 needs it and put back (state "cipherlists") when none does;
  * the intermediate and strong cipher policies (state "ciphers"). pfplan
  * turns the settings into line edits.
@@ -158,7 +164,8 @@ static int pf_yes(const struct pf_conf *c, const struct pfconf_service *s, const
 	return strcasecmp(b.value, "yes") == 0;
 }
 
-/* cipherlist_key - the tls_*_cipherlist a cipher grade uses (Postfix 3.6+:
+/* cipherlist_key - the tls_*_cipherlist a cipher grade (any case: Postfix's
+ * tls_cipher_grade() is name_code() with strcasecmp()) uses (Postfix 3.6+:
  * low and export are medium), or NULL for a grade Postfix does not know. */
 static const char *cipherlist_key(const char *grade)
 {
@@ -169,41 +176,83 @@ static const char *cipherlist_key(const char *grade)
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (strcmp(grade, map[i][0]) == 0)
+		if (strcasecmp(grade, map[i][0]) == 0)
 			return map[i][1];
 	return NULL;
 }
 
-/* pf_enforce - smtpd's var_smtpd_enforce_tls: wrappermode; else a
- * non-empty smtpd_tls_security_level decides (encrypt and the levels smtpd
- * maps to it enforce; may and none do not; anything else stops smtpd, and
- * ep, when not NULL, is told); else smtpd_enforce_tls. */
+/* The parameters a Postfix TLS server program reads to decide whether and
+ * how it offers TLS: smtpd; postscreen (whether it answers STARTTLS itself,
+ * through tlsproxy); tlsproxy (postscreen's TLS engine, whose settings
+ * default to smtpd's: $smtpd_tls_protocols, ...). */
+struct pf_daemon {
+	const char *name;
+	const char *level, *use, *enforce;
+	const char *wrapper;             /* NULL: no wrapper mode */
+	const char *proto, *mand_proto;  /* NULL: it does no handshake itself */
+	const char *grade, *mand_grade;
+	const char *certs[4];            /* certs[0] NULL: none of its own */
+	const char *off_why, *nocert_why;
+};
+
+static const struct pf_daemon pf_smtpd = {
+	"smtpd", "smtpd_tls_security_level", "smtpd_use_tls", "smtpd_enforce_tls",
+	"smtpd_tls_wrappermode", PF_PROTO, PF_MAND_PROTO, "smtpd_tls_ciphers",
+	"smtpd_tls_mandatory_ciphers",
+	{ "smtpd_tls_cert_file", "smtpd_tls_eccert_file", "smtpd_tls_dcert_file",
+	  "smtpd_tls_chain_files" },
+	"TLS is off (smtpd_tls_security_level none or unset): STARTTLS is not offered",
+	"no server certificate (smtpd_tls_cert_file, smtpd_tls_chain_files): TLS is unavailable",
+};
+
+static const struct pf_daemon pf_postscreen = {
+	"postscreen", "postscreen_tls_security_level", "postscreen_use_tls",
+	"postscreen_enforce_tls", NULL, NULL, NULL, NULL, NULL, { NULL, NULL, NULL, NULL },
+	"STARTTLS is not offered", NULL,
+};
+
+static const struct pf_daemon pf_tlsproxy = {
+	"tlsproxy", "tlsproxy_tls_security_level", "tlsproxy_use_tls", "tlsproxy_enforce_tls",
+	NULL, "tlsproxy_tls_protocols", "tlsproxy_tls_mandatory_protocols", "tlsproxy_tls_ciphers",
+	"tlsproxy_tls_mandatory_ciphers",
+	{ "tlsproxy_tls_cert_file", "tlsproxy_tls_eccert_file", "tlsproxy_tls_dcert_file",
+	  "tlsproxy_tls_chain_files" },
+	"its TLS server role is off", "it has no server certificate",
+};
+
+/* pf_enforce - d's var_*_enforce_tls: wrappermode; else a non-empty
+ * security level decides (any case, Postfix's tls_level_lookup(): encrypt
+ * and the levels the server maps to it enforce; may and none do not;
+ * anything else stops the program, and ep, when not NULL, is told); else
+ * its *_enforce_tls. */
 static int pf_enforce(const struct pf_conf *c, const struct pfconf_service *s,
-		      struct mt_endpoint *ep)
+		      const struct pf_daemon *d, struct mt_endpoint *ep)
 {
 	static const char *const enforcing[] = { "encrypt", "fingerprint", "verify", "secure" };
 	struct pf_setting level;
 
-	if (pf_yes(c, s, "smtpd_tls_wrappermode"))
+	if (d->wrapper != NULL && pf_yes(c, s, d->wrapper))
 		return 1;
-	pf_get(c, s, "smtpd_tls_security_level", &level);
+	pf_get(c, s, d->level, &level);
 	if (level.value[0] == '\0')
-		return pf_yes(c, s, "smtpd_enforce_tls");
+		return pf_yes(c, s, d->enforce);
 	for (size_t i = 0; i < sizeof(enforcing) / sizeof(enforcing[0]); i++)
-		if (strcmp(level.value, enforcing[i]) == 0)
+		if (strcasecmp(level.value, enforcing[i]) == 0)
 			return 1;
-	if (ep != NULL && strcmp(level.value, "may") != 0 && strcmp(level.value, "none") != 0)
-		model_warn(ep, "invalid_value", "%s: smtpd_tls_security_level = \"%.160s\" is not "
-			   "a level smtpd accepts: it stops with a fatal error", s->name,
-			   level.value);
+	if (ep != NULL && strcasecmp(level.value, "may") != 0 &&
+	    strcasecmp(level.value, "none") != 0)
+		model_warn(ep, "invalid_value", "%s: %s = \"%.160s\" is not a level %s accepts: "
+			   "it stops with a fatal error", s->name, d->level, level.value, d->name);
 	return 0;
 }
 
 /* ---- one listener --------------------------------------------------------- */
 
-/* pf_floor_of - configured floor of l->proto, or TLSVER_NONE with a
- * warning on ep when the list cannot work; fills pp. */
-static int pf_floor_of(const struct pf_listener *l, struct pfproto *pp, struct mt_endpoint *ep)
+/* pf_floor_of - configured floor of l->proto as a Postfix of `version`
+ * (pfconf_version) reads it, or TLSVER_NONE with a warning on ep when the
+ * list cannot work; fills pp. */
+static int pf_floor_of(const struct pf_listener *l, unsigned version, struct pfproto *pp,
+		       struct mt_endpoint *ep)
 {
 	const struct pf_setting *s = &l->proto;
 
@@ -215,8 +264,12 @@ static int pf_floor_of(const struct pf_listener *l, struct pfproto *pp, struct m
 			   MT_VALUE_MAX - 1);
 		return TLSVER_NONE;
 	}
-	pfproto_parse(s->value, pp);
-	if (pp->invalid)
+	pfproto_parse(s->value, version, pp);
+	if (pp->too_new)
+		model_warn(ep, "invalid_value", "Invalid TLS protocol list \"%.160s\" (%s): "
+			   "\">=\" and \"<=\" need Postfix 3.6; Postfix %u.%u disables TLS on "
+			   "this endpoint", s->value, s->key, version / 100, version % 100);
+	else if (pp->invalid)
 		model_warn(ep, "invalid_value", "Invalid TLS protocol list \"%.160s\" (%s): "
 			   "Postfix disables TLS on this endpoint", s->value, s->key);
 	else if (pp->floor == TLSVER_NONE)
@@ -262,7 +315,7 @@ static void pf_eval(const struct pf_conf *c, const struct pfconf_service *s, con
 	l->clist.key = NULL;
 	if (clist_key != NULL)
 		pf_get(c, s, clist_key, &l->clist);
-	l->configured = pf_floor_of(l, &pp, ep);
+	l->configured = pf_floor_of(l, c->mc.version, &pp, ep);
 	l->effective = l->configured == TLSVER_NONE ? TLSVER_NONE : pf_cipher_limit(l, &pp, ep);
 }
 
@@ -315,24 +368,56 @@ static void add_listener_sources(struct mt_endpoint *ep, const struct pf_listene
 
 /* ---- roles ---------------------------------------------------------------- */
 
-/* pf_is_smtpd_inet - an inet service whose command is smtpd. */
-static int pf_is_smtpd_inet(const struct pfconf_service *s)
+/* pf_runs - master.cf entry s has this type and runs this command. */
+static int pf_runs(const struct pfconf_service *s, const char *type, const char *command)
 {
 	const char *base = strrchr(s->command, '/');
 
 	base = base != NULL ? base + 1 : s->command;
-	return strcmp(s->type, "inet") == 0 && strcmp(base, "smtpd") == 0;
+	return strcmp(s->type, type) == 0 && strcmp(base, command) == 0;
 }
 
-/* pf_role - the role of an smtpd inet service. */
-static enum pf_role pf_role(const struct pf_conf *c, const struct pfconf_service *s)
+/* pf_front - the inet service through which clients reach smtpd service
+ * s: s itself when it is an inet smtpd; for a pass smtpd, the first
+ * postscreen inet service that hands its clients to it (postscreen's
+ * smtpd_service_name, default smtpd: `smtp inet ... postscreen` with
+ * `smtpd pass ... smtpd`); NULL when clients do not reach s. Borrowed. */
+static const struct pfconf_service *pf_front(const struct pf_conf *c,
+					     const struct pfconf_service *s)
 {
+	struct pf_setting name;
+
+	if (pf_runs(s, "inet", "smtpd"))
+		return s;
+	if (!pf_runs(s, "pass", "smtpd"))
+		return NULL;
+	for (size_t i = 0; i < c->mf.nsvcs; i++) {
+		const struct pfconf_service *p = &c->mf.svcs[i];
+
+		if (!pf_runs(p, "inet", "postscreen"))
+			continue;
+		pf_get(c, p, "smtpd_service_name", &name);
+		if (strcmp(name.value, s->name) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/* pf_role - the role of master.cf entry s, or -1 when it is no smtpd that
+ * clients reach (pf_front). The name of the service that listens decides
+ * between smtp and submission: behind postscreen, the postscreen's. */
+static int pf_role(const struct pf_conf *c, const struct pfconf_service *s)
+{
+	const struct pfconf_service *f = pf_front(c, s);
+
+	if (f == NULL)
+		return -1;
 	if (pf_yes(c, s, "smtpd_tls_wrappermode"))
 		return PF_SMTPS;
-	if (strcmp(s->name, "smtp") == 0 || ends_with(s->name, ":smtp") ||
-	    ends_with(s->name, ":25"))
+	if (strcmp(f->name, "smtp") == 0 || ends_with(f->name, ":smtp") ||
+	    ends_with(f->name, ":25"))
 		return PF_SMTP;
-	if (c->mx_port > 0 && pf_port(s->name) == c->mx_port)
+	if (c->mx_port > 0 && pf_port(f->name) == c->mx_port)
 		return PF_SMTP;
 	return PF_SUBMISSION;
 }
@@ -351,43 +436,110 @@ static void fold_in(struct mt_endpoint *ep, struct pf_fold *f, const struct pf_l
 	f->n++;
 }
 
-/* pf_tls_off - why smtpd service s offers no TLS at all, or NULL: security
- * level none (with no level: neither smtpd_use_tls nor enforcement), or no
- * server certificate. The reason is a static string. */
-static const char *pf_tls_off(const struct pf_conf *c, const struct pfconf_service *s, int enforce)
+/* pf_tls_off - why d (service s) offers no TLS at all, or NULL: security
+ * level none (with no level: neither *_use_tls nor enforcement), or no
+ * server certificate (when d has certificates of its own). The reason is a
+ * static string. */
+static const char *pf_tls_off(const struct pf_conf *c, const struct pfconf_service *s,
+			      const struct pf_daemon *d, int enforce)
 {
-	static const char *const cert_keys[] = { "smtpd_tls_cert_file", "smtpd_tls_eccert_file",
-						 "smtpd_tls_dcert_file", "smtpd_tls_chain_files" };
 	struct pf_setting v;
 
 	if (!enforce) {
-		pf_get(c, s, "smtpd_tls_security_level", &v);
-		if (strcmp(v.value, "none") == 0 || (v.value[0] == '\0' && !pf_yes(c, s, "smtpd_use_tls")))
-			return "TLS is off (smtpd_tls_security_level none or unset): STARTTLS is not offered";
+		pf_get(c, s, d->level, &v);
+		if (strcasecmp(v.value, "none") == 0 ||
+		    (v.value[0] == '\0' && !pf_yes(c, s, d->use)))
+			return d->off_why;
 	}
-	for (size_t i = 0; i < sizeof(cert_keys) / sizeof(cert_keys[0]); i++) {
-		pf_get(c, s, cert_keys[i], &v);
+	if (d->certs[0] == NULL)
+		return NULL;
+	for (size_t i = 0; i < sizeof(d->certs) / sizeof(d->certs[0]); i++) {
+		pf_get(c, s, d->certs[i], &v);
 		if (v.value[0] != '\0')
 			return NULL;
 	}
-	return "no server certificate (smtpd_tls_cert_file, smtpd_tls_chain_files): TLS is unavailable";
+	return d->nocert_why;
 }
 
-/* add_listener - one smtpd service of ep's role. */
+/* pf_tlsproxy_of - the tlsproxy service with which postscreen service p
+ * does STARTTLS itself, or NULL. postscreen hands a client to smtpd right
+ * after its pre-greeting tests, before the client can say STARTTLS, unless
+ * an after-220 test (postscreen_pipelining_enable,
+ * postscreen_non_smtp_command_enable, postscreen_bare_newline_enable; all
+ * off by default) keeps the client talking to postscreen's own SMTP engine,
+ * which answers STARTTLS through tlsproxy when it offers it (postscreen's
+ * security level, default $smtpd_tls_security_level). *test gets the test
+ * that is on. Borrowed. */
+static const struct pfconf_service *pf_tlsproxy_of(const struct pf_conf *c,
+						   const struct pfconf_service *p,
+						   const char **test)
+{
+	static const char *const tests[] = { "postscreen_pipelining_enable",
+					     "postscreen_non_smtp_command_enable",
+					     "postscreen_bare_newline_enable" };
+	struct pf_setting name;
+
+	*test = NULL;
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]) && *test == NULL; i++)
+		if (pf_yes(c, p, tests[i]))
+			*test = tests[i];
+	if (*test == NULL ||
+	    pf_tls_off(c, p, &pf_postscreen, pf_enforce(c, p, &pf_postscreen, NULL)) != NULL)
+		return NULL;
+	pf_get(c, p, "tlsproxy_service_name", &name);
+	for (size_t i = 0; i < c->mf.nsvcs; i++)
+		if (pf_runs(&c->mf.svcs[i], "unix", "tlsproxy") &&
+		    strcmp(c->mf.svcs[i].name, name.value) == 0)
+			return &c->mf.svcs[i];
+	return NULL;
+}
+
+/* add_tlsproxy - when postscreen service p answers STARTTLS itself
+ * (pf_tlsproxy_of), what its tlsproxy lets a client negotiate joins smtpd
+ * listener l (the lower floor wins), its settings join ep's sources, and
+ * ep is told. */
+static void add_tlsproxy(const struct pf_conf *c, const struct pfconf_service *p,
+			 struct pf_listener *l, struct mt_endpoint *ep)
+{
+	const char *test;
+	const struct pfconf_service *t = pf_tlsproxy_of(c, p, &test);
+	struct pf_listener tl;
+	int enforce;
+
+	if (t == NULL)
+		return;
+	enforce = pf_enforce(c, t, &pf_tlsproxy, ep);
+	if (pf_tls_off(c, t, &pf_tlsproxy, enforce) != NULL)
+		return;  /* postscreen's STARTTLS fails: no TLS before smtpd */
+	pf_eval(c, t, enforce ? pf_tlsproxy.mand_proto : pf_tlsproxy.proto,
+		enforce ? pf_tlsproxy.mand_grade : pf_tlsproxy.grade, &tl, ep);
+	add_listener_sources(ep, &tl);
+	model_warn(ep, "override", "postscreen service %s runs after-220 tests (%s = yes): a "
+		   "client may do STARTTLS with %s there (%s: %s) before it reaches smtpd service "
+		   "%s (%s): the lower is reported", p->name, test, t->name, tl.proto.key,
+		   tlsver_name(tl.effective), l->svc->name, tlsver_name(l->effective));
+	l->configured = lowest(l->configured, tl.configured);
+	l->effective = lowest(l->effective, tl.effective);
+}
+
+/* add_listener - one smtpd service of ep's role; behind postscreen, the
+ * instances name the postscreen service too, and the port is its. */
 static void add_listener(const struct pf_conf *c, const struct pfconf_service *s,
 			 struct mt_endpoint *ep, struct pf_fold *f)
 {
+	const struct pfconf_service *front = pf_front(c, s);
 	struct pf_listener l;
 	struct pf_setting other;
-	int enforce = pf_enforce(c, s, ep);
-	const char *off = pf_tls_off(c, s, enforce);
+	int enforce = pf_enforce(c, s, &pf_smtpd, ep);
+	const char *off = pf_tls_off(c, s, &pf_smtpd, enforce);
 
 	pf_eval(c, s, enforce ? PF_MAND_PROTO : PF_PROTO,
-		enforce ? "smtpd_tls_mandatory_ciphers" : "smtpd_tls_ciphers", &l, ep);
+		enforce ? pf_smtpd.mand_grade : pf_smtpd.grade, &l, ep);
 	if (off != NULL) {
 		l.effective = TLSVER_NONE;
 		model_warn(ep, "tls_disabled", "%s: %s", s->name, off);
 	}
+	model_instance(ep, front->name);
 	model_instance(ep, s->name);
 	add_listener_sources(ep, &l);
 	pf_get(c, s, enforce ? PF_PROTO : PF_MAND_PROTO, &other);
@@ -400,8 +552,10 @@ static void add_listener(const struct pf_conf *c, const struct pfconf_service *s
 	if (l.proto.v.is_override)
 		model_warn(ep, "override", "master.cf service %s sets %s = %.160s, overriding "
 			   "main.cf", s->name, l.proto.key, l.proto.v.raw);
+	if (front != s)
+		add_tlsproxy(c, front, &l, ep);
 	if (ep->port == 0)
-		ep->port = pf_port(s->name);
+		ep->port = pf_port(front->name);
 	fold_in(ep, f, &l);
 }
 
@@ -415,7 +569,7 @@ static void pf_role_endpoint(const struct pf_conf *c, struct mt_service *svc, en
 	for (size_t i = 0; i < c->mf.nsvcs; i++) {
 		const struct pfconf_service *s = &c->mf.svcs[i];
 
-		if (!pf_is_smtpd_inet(s) || pf_role(c, s) != role)
+		if (pf_role(c, s) != (int)role)
 			continue;
 		if (ep == NULL && (ep = model_endpoint(svc, role_names[role])) == NULL)
 			return;
@@ -449,7 +603,7 @@ static void pf_outbound(const struct pf_conf *c, struct mt_service *svc)
 	add_source(ep, &l.grade, NULL, 0);
 	if (l.clist.key != NULL && !l.clist.v.is_default)
 		add_source(ep, &l.clist, NULL, 0);
-	pfproto_parse(mand.value, &pp);
+	pfproto_parse(mand.value, c->mc.version, &pp);
 	if (mand.failed || pp.invalid)
 		model_warn(ep, "invalid_value", "Invalid TLS protocol list \"%.160s\" (%s): the "
 			   "Postfix SMTP client aborts TLS where TLS is mandatory", mand.v.raw,
@@ -616,16 +770,15 @@ static int pf_role_index(const char *role)
 /* pf_reads - the protocol key smtpd service s reads. */
 static const char *pf_reads(const struct pf_conf *c, const struct pfconf_service *s)
 {
-	return pf_enforce(c, s, NULL) ? PF_MAND_PROTO : PF_PROTO;
+	return pf_enforce(c, s, &pf_smtpd, NULL) ? PF_MAND_PROTO : PF_PROTO;
 }
 
-/* pf_listener_role - the role of master.cf entry i, or -1 when it is not an
- * smtpd inet listener. */
+/* pf_listener_role - the role of master.cf entry i, or -1 when it is no
+ * smtpd that clients reach (an inet smtpd, or the pass smtpd behind a
+ * postscreen: its -o overrides are where its settings go). */
 static int pf_listener_role(const struct pf_conf *c, size_t i)
 {
-	const struct pfconf_service *s = &c->mf.svcs[i];
-
-	return pf_is_smtpd_inet(s) ? (int)pf_role(c, s) : -1;
+	return pf_role(c, &c->mf.svcs[i]);
 }
 
 /* pf_floor_text - the protocol list for floor into buf[PF_FLOOR_TEXT]:
@@ -828,6 +981,78 @@ static int pf_plan_endpoint_floors(struct pf_planner *pr, struct mt_err *err)
 	return 0;
 }
 
+/* pf_tlsproxy_now - the floor tlsproxy service t gets from key (one of its
+ * protocol keys, at its default $smtpd_tls_...: base) after this change:
+ * main.cf's base as this change sets it, unless t overrides base; else
+ * what t reads now. TLSVER_NONE when that is no working list. */
+static int pf_tlsproxy_now(const struct pf_planner *pr, const struct pfconf_service *t,
+			   const char *key, const char *base)
+{
+	struct pf_setting cur;
+	struct pfproto pp;
+	const char *value;
+
+	if (pfplan_has(pr->pp, NULL, base) && pfconf_service_opt(&pr->c.mf, t, base) == NULL) {
+		value = pfplan_get(pr->pp, NULL, base);  /* a list the helper wrote: no $ */
+	} else {
+		pf_get(&pr->c, t, key, &cur);
+		value = cur.failed ? NULL : cur.value;
+	}
+	if (value == NULL)
+		return TLSVER_NONE;
+	pfproto_parse(value, pr->version, &pp);
+	return pp.invalid ? TLSVER_NONE : pp.floor;
+}
+
+/* pf_plan_tlsproxy - when clients of an smtp listener behind postscreen
+ * can do STARTTLS with postscreen's tlsproxy (pf_tlsproxy_of), the protocol
+ * key tlsproxy reads gets the smtp floor too: its -o when it has one, else
+ * main.cf's setting; left at its default ($smtpd_tls_protocols or the
+ * mandatory one), it follows main.cf, and main.cf gets the key only when
+ * that does not carry the floor after this change. */
+static int pf_plan_tlsproxy(struct pf_planner *pr, struct mt_err *err)
+{
+	const struct pfconf_service *t, *at;
+	const struct pfconf_opt *o;
+	const struct pfconf_param *mp;
+	const char *test, *key, *base, *cur;
+	int enforce, floor = pr->floor[PF_SMTP];
+	char v[PF_FLOOR_TEXT];
+
+	if (!pr->asked[PF_SMTP])
+		return 0;
+	for (size_t i = 0; i < pr->c.mf.nsvcs; i++) {
+		const struct pfconf_service *s = &pr->c.mf.svcs[i], *front = pf_front(&pr->c, s);
+
+		if (front == NULL || front == s || pf_role(&pr->c, s) != PF_SMTP ||
+		    (t = pf_tlsproxy_of(&pr->c, front, &test)) == NULL)
+			continue;
+		enforce = pf_enforce(&pr->c, t, &pf_tlsproxy, NULL);
+		key = enforce ? pf_tlsproxy.mand_proto : pf_tlsproxy.proto;
+		base = enforce ? PF_MAND_PROTO : PF_PROTO;
+		at = NULL;
+		cur = NULL;
+		if ((o = pfconf_service_opt(&pr->c.mf, t, key)) != NULL) {
+			at = t;
+			cur = o->value;
+		} else if ((mp = pfconf_main_find(&pr->c.mc, key)) != NULL) {
+			cur = mp->value;
+		} else if (pf_tlsproxy_now(pr, t, key, base) == floor) {
+			continue;
+		}
+		if (pf_floor_text(pr, floor, at != NULL, v, err) != 0)
+			return -1;
+		if (cur != NULL && strcmp(cur, v) == 0)
+			continue;
+		if (pfplan_set(pr->pp, at, key, v, err) != 0)
+			return -1;
+		plan_warn(pr->pl, "postfix", "override", "postscreen service %s runs after-220 "
+			  "tests (%s = yes): %s, with which it answers STARTTLS, gets the floor "
+			  "of postfix/smtp in %s too", front->name, test, t->name, key);
+	}
+	return 0;
+}
+
 /* ---- set: state records ------------------------------------------------------ */
 
 /* pf_state_object - state's object member name, created when absent; NULL
@@ -1010,7 +1235,7 @@ static const char *pf_list_of(const struct pf_conf *c, const struct pfconf_servi
 {
 	struct pf_setting grade;
 
-	pf_get(c, s, pf_enforce(c, s, NULL) ? PF_MAND_CIPHERS : PF_CIPHERS, &grade);
+	pf_get(c, s, pf_enforce(c, s, &pf_smtpd, NULL) ? PF_MAND_CIPHERS : PF_CIPHERS, &grade);
 	return cipherlist_key(grade.value);
 }
 
@@ -1027,7 +1252,7 @@ static int pf_final(const struct pf_planner *pr, size_t i, int role)
 	pf_get(&pr->c, &pr->c.mf.svcs[i], pf_reads(&pr->c, &pr->c.mf.svcs[i]), &proto);
 	if (proto.failed)
 		return TLSVER_NONE;
-	pfproto_parse(proto.value, &pp);
+	pfproto_parse(proto.value, pr->version, &pp);
 	return pp.invalid ? TLSVER_NONE : pp.floor;
 }
 
@@ -1212,6 +1437,7 @@ static int pf_plan_floors(const struct mt_profile *p, const struct mt_service *s
 	}
 	if (pf_plan_request(svc, req, &pr, err) != 0 || pf_plan_load(p, &pr, err) != 0 ||
 	    pf_plan_service_floor(&pr, err) != 0 || pf_plan_endpoint_floors(&pr, err) != 0 ||
+	    pf_plan_tlsproxy(&pr, err) != 0 ||
 	    pf_plan_ciphers(&pr, err) != 0 || pf_plan_seclevel(&pr, err) != 0 ||
 	    pf_plan_restore(&pr, err) != 0 || pfplan_emit(pr.pp, err) != 0)
 		goto out;

@@ -60,8 +60,8 @@ static void test_format_table(void **state)
 		print_message("  %s\n", c->why);
 		assert_int_equal(pfproto_format(c->floor, c->version, c->compact, buf, sizeof(buf)), 0);
 		assert_string_equal(buf, c->want);
-		/* what the reader makes of it: exactly the floor and every version above */
-		pfproto_parse(buf, &res);
+		/* what that Postfix makes of it: exactly the floor and every version above */
+		pfproto_parse(buf, c->version, &res);
 		assert_int_equal(res.invalid, 0);
 		assert_int_equal(res.floor, c->floor);
 		assert_int_equal(res.enabled, ((1u << TLSVER_COUNT) - 1) & ~((1u << c->floor) - 1));

@@ -46,7 +46,14 @@ static const struct proto_case proto_cases[] = {
 	{ "unknown name: the whole list is invalid", "bogus", 0, TLSVER_NONE, 1 },
 	{ "unknown floor version", ">=TLSv9", 0, TLSVER_NONE, 1 },
 	{ "invalid token after valid ones", ">=TLSv1.2 !TLSv1.4", 0, TLSVER_NONE, 1 },
-	{ "names are case-sensitive", "tlsv1.2", 0, TLSVER_NONE, 1 },
+	{ "names are case-insensitive (name_code)", "tlsv1.2", V12, TLSVER_1_2, 0 },
+	{ "exclusion list in lower case", "!sslv2, !sslv3, !tlsv1, !tlsv1.1", V12 | V13,
+	  TLSVER_1_2, 0 },
+	{ "mixed case", "!SslV2 !SSLV3 !Tlsv1", V11 | V12 | V13, TLSVER_1_1, 0 },
+	{ ">= operand in any case", ">=tlsv1.1", V11 | V12 | V13, TLSVER_1_1, 0 },
+	{ "<= operand in any case", "<=TLSV1.2", V10 | V11 | V12, TLSVER_1_0, 0 },
+	{ ">=none in lower case is no floor", ">=none", ALL, TLSVER_1_0, 0 },
+	{ "a name with a suffix is no name", "TLSv1.2x", 0, TLSVER_NONE, 1 },
 	{ "a lone ! is invalid", "!", 0, TLSVER_NONE, 1 },
 	{ "empty list: everything", "", ALL, TLSVER_1_0, 0 },
 	{ "separators only: everything", " ,: ", ALL, TLSVER_1_0, 0 },
@@ -73,7 +80,7 @@ static void test_proto_table(void **state)
 		const struct proto_case *c = &proto_cases[i];
 		struct pfproto res;
 
-		pfproto_parse(c->list, &res);
+		pfproto_parse(c->list, 0, &res);
 		print_message("  %s: \"%s\"\n", c->why, c->list);
 		assert_int_equal(res.invalid, c->invalid);
 		assert_int_equal(res.enabled, c->enabled);
@@ -86,10 +93,10 @@ static void test_lowest_from(void **state)
 	struct pfproto res;
 
 	(void)state;
-	pfproto_parse("TLSv1 TLSv1.3", &res);
+	pfproto_parse("TLSv1 TLSv1.3", 0, &res);
 	assert_int_equal(pfproto_lowest_from(&res, TLSVER_1_2), TLSVER_1_3);
 	assert_int_equal(pfproto_lowest_from(&res, TLSVER_NONE), TLSVER_1_0);
-	pfproto_parse("<=TLSv1.1", &res);
+	pfproto_parse("<=TLSv1.1", 0, &res);
 	assert_int_equal(pfproto_lowest_from(&res, TLSVER_1_2), TLSVER_NONE);
 }
 
@@ -105,9 +112,48 @@ static void test_long_list(void **state)
 		n += 8;
 	}
 	buf[n] = '\0';
-	pfproto_parse(buf, &res);
+	pfproto_parse(buf, 0, &res);
 	assert_int_equal(res.invalid, 0);
 	assert_int_equal(res.floor, TLSVER_1_1);
+}
+
+struct version_case {
+	const char *why;
+	const char *list;
+	unsigned version;  /* pfconf_version */
+	int floor;
+	int invalid, too_new;
+};
+
+/* ">=" / "<=" came with Postfix 3.6 (tls_proto_mask_lims()); before, such
+ * a token is an unknown protocol name and the whole list is invalid. */
+static const struct version_case version_cases[] = {
+	{ ">= on 3.5: invalid", ">=TLSv1.2", 305, TLSVER_NONE, 1, 1 },
+	{ "<= on 3.5: invalid", "!SSLv2 <=TLSv1.2", 305, TLSVER_NONE, 1, 1 },
+	{ ">= on 2.11: invalid", ">=TLSv1", 211, TLSVER_NONE, 1, 1 },
+	{ "the 3.5 default", PFPROTO_DEFAULT_PRE36, 305, TLSVER_1_0, 0, 0 },
+	{ "exclusion list on 3.5", "!SSLv2, !SSLv3, !TLSv1, !TLSv1.1", 305, TLSVER_1_2, 0,
+	  0 },
+	{ "an unknown name first is not too_new", "bogus >=TLSv1.2", 305, TLSVER_NONE, 1, 0 },
+	{ ">= on 3.6", ">=TLSv1.2", 306, TLSVER_1_2, 0, 0 },
+	{ ">= on 3.7", ">=TLSv1.3", 307, TLSVER_1_3, 0, 0 },
+	{ ">= when the version is unknown: the newest", ">=TLSv1.1", 0, TLSVER_1_1, 0, 0 },
+	{ ">=bogus on 3.6 is invalid, not too_new", ">=bogus", 306, TLSVER_NONE, 1, 0 },
+};
+
+static void test_version_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(version_cases) / sizeof(version_cases[0]); i++) {
+		const struct version_case *c = &version_cases[i];
+		struct pfproto res;
+
+		pfproto_parse(c->list, c->version, &res);
+		print_message("  %s: \"%s\" (%u)\n", c->why, c->list, c->version);
+		assert_int_equal(res.invalid, c->invalid);
+		assert_int_equal(res.too_new, c->too_new);
+		assert_int_equal(res.floor, c->floor);
+	}
 }
 
 struct seclevel_case {
@@ -143,6 +189,7 @@ int main(void)
 		cmocka_unit_test(test_proto_table),
 		cmocka_unit_test(test_lowest_from),
 		cmocka_unit_test(test_long_list),
+		cmocka_unit_test(test_version_table),
 		cmocka_unit_test(test_seclevel_table),
 	};
 
