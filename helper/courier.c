@@ -381,6 +381,13 @@ static int courier_installed(const struct mt_profile *p)
 	return (imap != NULL && safefile_exists(imap)) || (pop3 != NULL && safefile_exists(pop3));
 }
 
+/* courier_tls_binary - couriertls, whose links decide the TLS library
+ * (borrowed from the profile). */
+static const char *courier_tls_binary(const struct mt_profile *p)
+{
+	return profile_str(p, "courier", "couriertls");
+}
+
 static const char *courier_version_binary(const struct mt_profile *p)
 {
 	return profile_str(p, "courier", "imapd_bin");
@@ -629,6 +636,7 @@ const struct mt_adapter courier_adapter = {
 	.name = "courier",
 	.installed = courier_installed,
 	.version_binary = courier_version_binary,
+	.tls_binary = courier_tls_binary,
 	.query_version = courier_query_version,
 	.query_tls_library = courier_query_tls_library,
 	.read_status = courier_read_status,
