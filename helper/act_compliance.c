@@ -111,8 +111,10 @@ static int build_requests(const struct mt_profile *p, struct set_args *s, struct
 		if (!profile_manages(p, a->name) || (s->services == NULL && !a->installed(p)))
 			continue;
 		rec = compliance_of(state, a->name);
-		if (enable)
+		if (enable) {
 			request_for(s, a)->service_floor = TLSVER_1_2;
+			request_for(s, a)->raise_only = 1;
+		}
 		else if (rec != NULL)
 			restore_request(request_for(s, a), json_object_get(rec, "before"));
 	}

@@ -338,6 +338,35 @@ static int role_floors(const struct svc_request *r, const struct mt_service *svc
 	return 0;
 }
 
+/* raise_only_floors - compliance's floor is a minimum: endpoints already
+ * above it keep theirs. All at or above: no floor to write; some above, and
+ * each endpoint can take its own floor: only those below get it. */
+static void raise_only_floors(const struct mt_service *svc, struct mt_floor_request *fr)
+{
+	int below = 0, above = 0, own = 1;
+
+	for (size_t i = 0; i < svc->nendpoints; i++) {
+		const struct mt_endpoint *ep = &svc->endpoints[i];
+
+		if (ep->read_only)
+			continue;
+		below += !tlsver_is_version(ep->effective) || ep->effective < fr->service_floor;
+		above += tlsver_is_version(ep->effective) && ep->effective > fr->service_floor;
+		own &= ep->own_floor;
+	}
+	if (below == 0) {
+		fr->service_floor = TLSVER_NONE;
+	} else if (above > 0 && own) {
+		for (size_t i = 0; i < svc->nendpoints; i++) {
+			const struct mt_endpoint *ep = &svc->endpoints[i];
+
+			if (!ep->read_only && (!tlsver_is_version(ep->effective) || ep->effective < fr->service_floor))
+				fr->endpoint_floor[i] = fr->service_floor;
+		}
+		fr->service_floor = TLSVER_NONE;
+	}
+}
+
 /* floor_request - what r asks of svc, checked against what each endpoint
  * supports and the compliance lock; planned receives {role: floor}. */
 static int floor_request(const struct svc_request *r, const struct mt_service *svc, json_t *state,
@@ -358,6 +387,8 @@ static int floor_request(const struct svc_request *r, const struct mt_service *s
 		fr->endpoint_floor[i] = TLSVER_NONE;
 	if (role_floors(r, svc, fr, err) != 0)
 		return -1;
+	if (r->raise_only && fr->service_floor != TLSVER_NONE)
+		raise_only_floors(svc, fr);
 	for (size_t i = 0; i < svc->nendpoints; i++) {
 		const struct mt_endpoint *ep = &svc->endpoints[i];
 

@@ -17,6 +17,7 @@
 struct svc_request {
 	const struct mt_adapter *a;
 	int service_floor;
+	int raise_only;    /* compliance: never lower an endpoint already above the floor */
 	char roles[MAX_FLOOR_KEYS][16];
 	int role_floors[MAX_FLOOR_KEYS];
 	size_t nroles;

@@ -145,7 +145,7 @@ static int apply_service(struct txn *t, struct txn_service *ts, struct mt_err *e
 	if (t->restart == RESTART_NONE)
 		return 0;
 	if (ts->svc->running == 0) {
-		json_array_append_new(t->warnings, json_pack("{s:s, s:s++}", "code", "service_not_running",
+		json_array_append_new(t->warnings, json_pack("{s:s, s:s+}", "code", "service_not_running",
 			"message", name, " is not running: the new floor applies at its next start"));
 		return 0;
 	}
