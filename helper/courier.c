@@ -30,6 +30,7 @@
 #include "safefile.h"
 #include "shvars.h"
 #include "spawn.h"
+#include "cipherlist.h"
 #include "tlsver.h"
 
 #define CR_VERSION_TIMEOUT_MS 10000
@@ -232,10 +233,11 @@ static void cr_openssl_effective(struct mt_endpoint *ep, const char *key, const 
 		model_warn(ep, "no_floor",
 			   "%s '%s' is not a value Courier knows, so no protocol floor is set: the security level alone admits %s and up",
 			   key, value, tlsver_name(ep->effective));
+		ep->effective = cipherlist_raise(ep, "TLS_CIPHER_LIST", ciphers, ep->effective, TLSVER_1_3);
 		return;
 	}
-	ep->effective = ep->configured;
-	if (ep->configured >= TLSVER_1_2 || !blocks)
+	ep->effective = cipherlist_raise(ep, "TLS_CIPHER_LIST", ciphers, ep->configured, TLSVER_1_3);
+	if (ep->effective >= TLSVER_1_2 || !blocks)
 		return;
 	ep->effective = TLSVER_1_2;
 	if (level < 0)

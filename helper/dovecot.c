@@ -27,6 +27,7 @@
 #include "dvplan.h"
 #include "safefile.h"
 #include "spawn.h"
+#include "cipherlist.h"
 #include "tlsver.h"
 
 #define DV_VERSION_TIMEOUT_MS 10000
@@ -258,7 +259,9 @@ static void dv_effective(struct mt_endpoint *ep, const char *ciphers, int tls_of
 	int level = tlsver_cipher_seclevel(ciphers);
 
 	ep->effective = tls_off ? TLSVER_NONE : ep->configured;
-	if (tls_off || !tlsver_is_version(ep->configured) || ep->configured >= TLSVER_1_2 || level == 0)
+	if (!tls_off)
+		ep->effective = cipherlist_raise(ep, "ssl_cipher_list", ciphers, ep->effective, TLSVER_NONE);
+	if (tls_off || !tlsver_is_version(ep->effective) || ep->effective >= TLSVER_1_2 || level == 0)
 		return;
 	ep->effective = TLSVER_1_2;
 	if (level < 0)

@@ -44,6 +44,7 @@
 #include "pfproto.h"
 #include "safefile.h"
 #include "spawn.h"
+#include "cipherlist.h"
 #include "tlsver.h"
 
 #define PF_PROTO "smtpd_tls_protocols"
@@ -284,7 +285,7 @@ static int pf_floor_of(const struct pf_listener *l, unsigned version, struct pfp
 static int pf_cipher_limit(const struct pf_listener *l, const struct pfproto *pp,
 			   struct mt_endpoint *ep)
 {
-	int level;
+	int level, from;
 
 	if (l->clist.key == NULL) {
 		model_warn(ep, "invalid_value", "%s = \"%.160s\" is not a cipher grade: Postfix "
@@ -292,9 +293,12 @@ static int pf_cipher_limit(const struct pf_listener *l, const struct pfproto *pp
 			   l->grade.value);
 		return TLSVER_NONE;
 	}
+	from = cipherlist_raise(ep, l->clist.key, l->clist.value, pp->floor, TLSVER_NONE);
+	if (!tlsver_is_version(from))
+		return TLSVER_NONE;
 	level = tlsver_cipher_seclevel(l->clist.value);
-	if (level < 1 || pp->floor >= TLSVER_1_2)
-		return pp->floor;
+	if (level < 1 || from >= TLSVER_1_2)
+		return pfproto_lowest_from(pp, from);
 	model_warn(ep, "seclevel_blocks_floor", "%s sets OpenSSL's security level to %d "
 		   "(@SECLEVEL=%d): TLS 1.0/1.1 cannot be negotiated", l->clist.key, level, level);
 	return pfproto_lowest_from(pp, TLSVER_1_2);
