@@ -284,10 +284,6 @@ static int parse_args(struct mt_ctx *ctx, struct set_args *s, json_t *warnings, 
 		mt_err_set(err, "bad_request", "\"services\" goes with \"preset\" only");
 		return -1;
 	}
-	if (s->verify) {
-		mt_err_set(err, "bad_request", "\"verify\" is not available in mail-tls-helper %s", MT_VERSION);
-		return -1;
-	}
 	if (parse_restart(s, err) != 0 || check_services(s->services, err) != 0)
 		return -1;
 	s->before_run = remember_request;   /* the pci preset replaces it with the lock */
@@ -490,6 +486,7 @@ int set_apply(struct mt_ctx *ctx, struct set_args *s, json_t *warnings, struct m
 	if (txn_init(&t, ctx->profile, ctx->vcache, err) != 0 || plan_all(ctx, s, &t, planned, err) != 0)
 		goto out;
 	t.restart = s->restart_mode;
+	t.verify = s->verify;
 	if (s->before_run != NULL)
 		s->before_run(&t, s);
 	if (s->dry_run) {

@@ -3,6 +3,7 @@
  * effective floor, the settings that decide them, and warnings. Reads the
  * configuration files only; runs nothing on a warm software cache.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@
 #include "adapter.h"
 #include "reply.h"
 #include "service.h"
+#include "probe.h"
 #include "state.h"
 #include "tlsver.h"
 
@@ -31,6 +33,24 @@ static void mark_drift(struct mt_service *svc, json_t *svc_state)
 	}
 }
 
+/* add_live - each endpoint's "live": the lowest version the probe got
+ * accepted ("none": none), where the profile could probe it. */
+static void add_live(json_t *entry, const char *service, const struct probe_result *res)
+{
+	char name[48];
+	size_t i;
+	json_t *ep;
+	int lowest;
+
+	json_array_foreach(json_object_get(entry, "endpoints"), i, ep) {
+		snprintf(name, sizeof(name), "%s/%s", service,
+			 json_string_value(json_object_get(ep, "endpoint")));
+		lowest = probe_lowest(res, name);
+		if (lowest != PROBE_NOT_PROBED)
+			json_object_set_new(ep, "live", json_string(tlsver_name(lowest)));
+	}
+}
+
 int act_status(struct mt_ctx *ctx, struct mt_err *err)
 {
 	json_t *services = json_array();
@@ -38,6 +58,7 @@ int act_status(struct mt_ctx *ctx, struct mt_err *err)
 	struct mt_err serr = { 0 };
 	json_t *state = state_load(profile_str(ctx->profile, NULL, "state_dir"), &serr);
 	json_t *svc_state;
+	struct probe_result probed = { 0 };
 	int live = 0;
 	int rc = -1;
 	json_t *entry;
@@ -46,11 +67,9 @@ int act_status(struct mt_ctx *ctx, struct mt_err *err)
 		reply_fatal_oom();
 	if (request_unpack(ctx->req->params, err, "{s?b}", "live", &live) != 0)
 		goto out;
-	if (live) {
-		mt_err_set(err, "bad_request", "\"live\": true needs the probe, which mail-tls-helper %s does not have yet",
-			   MT_VERSION);
+	if (live && probe_endpoints(ctx->profile, NULL, 0, PROBE_TIMEOUT_DEFAULT, PROBE_DEADLINE_DEFAULT,
+				    &probed, err) != 0)
 		goto out;
-	}
 	for (size_t i = 0; adapters[i] != NULL; i++) {
 		if (!profile_manages(ctx->profile, adapters[i]->name))
 			continue;
@@ -61,6 +80,8 @@ int act_status(struct mt_ctx *ctx, struct mt_err *err)
 		entry = model_status_json(svc);
 		json_object_set_new(entry, "compliance", json_boolean(json_is_true(json_object_get(
 			json_object_get(svc_state, "compliance"), "locked"))));
+		if (live)
+			add_live(entry, adapters[i]->name, &probed);
 		json_array_append_new(services, entry);
 	}
 	json_object_set_new(ctx->reply, "profile", json_string(profile_name(ctx->profile)));
@@ -70,6 +91,7 @@ int act_status(struct mt_ctx *ctx, struct mt_err *err)
 out:
 	if (state == NULL && rc == 0)
 		reply_warn(ctx->reply, "state_unreadable", serr.message);
+	probe_result_free(&probed);
 	json_decref(state);
 	json_decref(services);
 	free(svc);

@@ -30,5 +30,6 @@ int act_set(struct mt_ctx *ctx, struct mt_err *err);
 int act_history(struct mt_ctx *ctx, struct mt_err *err);
 int act_rollback(struct mt_ctx *ctx, struct mt_err *err);
 int act_compliance(struct mt_ctx *ctx, struct mt_err *err);
+int act_probe(struct mt_ctx *ctx, struct mt_err *err);
 
 #endif

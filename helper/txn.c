@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "atomicfile.h"
@@ -16,6 +17,7 @@
 #include "diff.h"
 #include "fault.h"
 #include "journal.h"
+#include "probe.h"
 #include "safefile.h"
 #include "service.h"
 #include "spawn.h"
@@ -23,6 +25,8 @@
 #include "tlsver.h"
 
 #define CMD_TIMEOUT_MS 60000
+#define VERIFY_ATTEMPTS 6           /* a restarted daemon may need a moment to listen */
+#define VERIFY_PAUSE_MS 400
 #define ARGV_MAX 33
 
 int txn_init(struct txn *t, const struct mt_profile *p, struct vcache *vc, struct mt_err *err)
@@ -324,6 +328,89 @@ static json_t *after_maps(struct txn *t)
 	return maps;
 }
 
+
+/* ---- verify --------------------------------------------------------------- */
+
+/* verify_names - "service/role" of every endpoint the change applied that
+ * the profile can probe, into names (static strings in buf); services not
+ * applied (not running, restart none) are skipped with verify_skipped. */
+static size_t verify_names(struct txn *t, json_t *after, char buf[][48], size_t max)
+{
+	const char *role;
+	json_t *v;
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->nsvcs; i++) {
+		const char *name = t->svcs[i].a->name;
+
+		if (!t->svcs[i].applied) {
+			json_array_append_new(t->warnings, json_pack("{s:s, s:s+}", "code", "verify_skipped",
+				"message", name, ": not reloaded by this change, so not probed"));
+			continue;
+		}
+		json_object_foreach(json_object_get(after, name), role, v) {
+			if (n == max || !tlsver_is_version(tlsver_parse(json_string_value(v) ?: "")))
+				continue;
+			snprintf(buf[n], sizeof(buf[0]), "%s/%s", name, role);
+			if (profile_endpoint(t->p, buf[n]) != NULL)
+				n++;
+		}
+	}
+	return n;
+}
+
+/* verify_once - probe names; 0 when each behaves as its floor in after
+ * says, 1 when one does not (err says which), -1 when the probe failed. */
+static int verify_once(struct txn *t, json_t *after, char names[][48], size_t n,
+		       struct probe_result *res, struct mt_err *err)
+{
+	const char *ptrs[PROBE_MAX_TARGETS];
+	char why[256], svc[16];
+	const char *floor;
+
+	for (size_t i = 0; i < n; i++)
+		ptrs[i] = names[i];
+	if (probe_endpoints(t->p, ptrs, n, PROBE_TIMEOUT_DEFAULT, PROBE_DEADLINE_DEFAULT, res, err) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(svc, sizeof(svc), "%.*s", (int)strcspn(names[i], "/"), names[i]);
+		floor = json_string_value(json_object_get(json_object_get(after, svc), strchr(names[i], '/') + 1));
+		if (probe_check_floor(res, names[i], tlsver_parse(floor), why, sizeof(why)) == 1) {
+			mt_err_set(err, "verify_failed", "%s should have the floor %s, but the live probe says: %s",
+				   names[i], floor, why);
+			mt_err_where(err, svc, names[i]);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* verify - probe the changed endpoints until they match the plan (a daemon
+ * just started may not listen yet), at most VERIFY_ATTEMPTS times. The
+ * last matrix goes into the reply's "verify". Returns 0 or -1 with
+ * verify_failed (or the probe's error). */
+static int verify(struct txn *t, json_t *after, json_t *reply, struct mt_err *err)
+{
+	static char names[PROBE_MAX_TARGETS][48];
+	struct probe_result res = { 0 };
+	struct timespec pause = { 0, VERIFY_PAUSE_MS * 1000000L };
+	size_t n = verify_names(t, after, names, PROBE_MAX_TARGETS);
+	int rc = 0;
+
+	for (int attempt = 0; n > 0 && attempt < VERIFY_ATTEMPTS; attempt++) {
+		probe_result_free(&res);
+		memset(err, 0, sizeof(*err));
+		rc = verify_once(t, after, names, n, &res, err);
+		if (rc <= 0)
+			break;
+		nanosleep(&pause, NULL);
+	}
+	if (n > 0)
+		json_object_set_new(reply, "verify", probe_result_json(&res));
+	probe_result_free(&res);
+	return rc == 0 ? 0 : -1;
+}
+
 /* ---- the transaction ------------------------------------------------------ */
 
 /* check_and_apply - the services' checkers, then reload or restart. */
@@ -455,6 +542,11 @@ int txn_run(struct txn *t, json_t *record, json_t *reply, struct mt_err *err)
 		goto out;
 	}
 	after = after_maps(t);
+	if (t->verify && verify(t, after, reply, err) != 0) {
+		fault_point("verify_failed");
+		rc = fail_after_write(t, &j, rec, err);
+		goto out;
+	}
 	record_applied(t, after);
 	if (state_save(t->state_dir, t->state, err) != 0) {
 		rc = fail_after_write(t, &j, rec, err);

@@ -37,6 +37,7 @@ struct txn {
 	json_t *state;              /* owned: state.json as the change leaves it */
 	char *state_text;           /* owned: state.json as it was (restored on failure) */
 	enum restart_mode restart;
+	int verify;                 /* probe the changed endpoints before committing */
 	json_t *warnings;           /* owned: [{code, message}] for the reply */
 };
 
