@@ -5,7 +5,7 @@
 #   make asan       the tests again under AddressSanitizer + UBSan
 #   make install PREFIX=/usr/local DESTDIR=
 
-VERSION   := 0.2.0
+VERSION   := 0.3.0
 CC        ?= cc
 PREFIX    ?= /usr/local
 DESTDIR   ?=
@@ -74,6 +74,7 @@ asan: deps
 
 bench: all
 	./bench/status
+	./bench/probe
 
 install: $(HELPER)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8

@@ -16,8 +16,14 @@
  *    `TLSv1.1+`, `TLSv1.2+`); TLSv1.3 cannot be expressed (an unknown value
  *    means no floor at all) and is refused. Below TLSv1.2 the pair's
  *    TLS_CIPHER_LIST ends in `:@SECLEVEL=0`; a preset may ask for a list.
- *    Both are recorded in the state, as for Dovecot:
- *      "cipher_list":   [{file, previous, written}]  (@SECLEVEL=0 added)
+ *    A floor below TLSv1.2 asked with any policy but a preset's own list
+ *    (intermediate, strong) also needs a list with a cipher for it: one of
+ *    TLS 1.2-only suites (cipherlist_lowest) is replaced by Courier's
+ *    default list (warning ciphers_block_floor). All is recorded in the
+ *    state, as for Dovecot:
+ *      "cipher_list":   [{file, previous, written}]  (what a floor below
+ *                       TLSv1.2 needed: @SECLEVEL=0 added, after the
+ *                       default list replaced a blocking one)
  *      "cipher_policy": [{file, previous, written}]  (a preset's list)
  *    and a raise puts back exactly what was there; CIPHERS_RESTORE
  *    (compliance disable) puts a preset's list back; a line someone
@@ -45,6 +51,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cipherlist.h"
 #include "plan.h"
 #include "spawn.h"
 #include "tlsver.h"
@@ -559,6 +566,68 @@ static int crp_copy(struct crp *c, const char *file, char *value, const char *sr
 	return -1;
 }
 
+/* crp_blocked - the lowest floor below TLSv1.2 this change asks of a side
+ * of the pair that the cipher list value has no cipher for, or TLSVER_NONE:
+ * none asked, a preset that asks for its own list, a list OpenSSL rejects
+ * (the reader says so), or one with a cipher for it. */
+static int crp_blocked(const struct crp *c, const struct crp_pair *cp, const char *value)
+{
+	int low = TLSVER_NONE, lowest;
+
+	if (c->req->ciphers == CIPHERS_INTERMEDIATE || c->req->ciphers == CIPHERS_STRONG)
+		return TLSVER_NONE;
+	for (int s = 0; s < 2; s++)
+		if (tlsver_is_version(cp->want[s]) && cp->want[s] < TLSVER_1_2 &&
+		    (low == TLSVER_NONE || cp->want[s] < low))
+			low = cp->want[s];
+	if (low == TLSVER_NONE)
+		return TLSVER_NONE;
+	lowest = cipherlist_lowest(value);
+	return lowest != CIPHERLIST_INVALID && lowest > low ? low : TLSVER_NONE;
+}
+
+/* crp_apply_floor - a floor below TLSv1.2 that the list in value (what v,
+ * in file, will hold so far; CRP_VALUE_MAX) has no cipher for: value
+ * becomes Courier's default list. *previous (pointing into prev,
+ * CRP_VALUE_MAX; NULL: not set) becomes what a raise must put back: the
+ * list from before the @SECLEVEL=0 or the replacement an earlier floor made
+ * there (its cipher_list record goes; the one made for this floor carries
+ * it on), else what is there now. policy: the preset step changed value.
+ * Returns 1 replaced, 0 not, -1 error. */
+static int crp_apply_floor(struct crp *c, const struct crp_pair *cp, const char *file,
+			   const struct shvar *v, int policy, char *value, char *prev,
+			   const char **previous)
+{
+	int floor = crp_blocked(c, cp, value);
+	const char *written;
+	json_t *r, *pv;
+	size_t idx;
+
+	if (floor == TLSVER_NONE)
+		return 0;
+	r = planstate_find(c->state, "cipher_list", file, "", &idx);
+	if (r != NULL && !policy) {
+		pv = json_object_get(r, "previous");
+		written = json_string_value(json_object_get(r, "written"));
+		if (v != NULL && written != NULL && strcmp(v->value, written) == 0 &&
+		    (json_is_null(pv) || json_is_string(pv))) {
+			*previous = json_is_null(pv) ? NULL : prev;
+			if (json_is_string(pv) && crp_copy(c, file, prev, json_string_value(pv)) != 0)
+				return -1;
+		} else {
+			plan_warn(c->pl, CRP_SERVICE, "drift",
+				  "TLS_CIPHER_LIST in %s was changed since mail-tls set it: the list there now is the one a raise puts back",
+				  file);
+		}
+	}
+	if (r != NULL)
+		planstate_drop(c->state, "cipher_list", idx);
+	plan_warn(c->pl, CRP_SERVICE, "ciphers_block_floor",
+		  "TLS_CIPHER_LIST in %s has no cipher for %s (TLS 1.2-only suites): list replaced by the default list so %s clients find a cipher; raising the floor restores it",
+		  file, tlsver_name(floor), tlsver_name(floor));
+	return crp_copy(c, file, value, CR_CIPHERS_DEFAULT) == 0 ? 1 : -1;
+}
+
 /* crp_delete_added - the TLS_CIPHER_LIST line mail-tls added (*v) goes, and
  * *v moves to what decides then (its value, or the default, into value).
  * Returns 0 or -1. */
@@ -611,13 +680,15 @@ static int crp_undo_policy(struct crp *c, const struct crp_pair *cp, const struc
 }
 
 /* crp_plan_cipher_list - the pair's TLS_CIPHER_LIST: a preset's list (on
- * CIPHERS_RESTORE: the one from before the preset), then @SECLEVEL=0 when
- * a side goes below TLSv1.2; written once. */
+ * CIPHERS_RESTORE: the one from before the preset), Courier's default where
+ * that has no cipher for a floor asked, then @SECLEVEL=0 when a side goes
+ * below TLSv1.2; written once. */
 static int crp_plan_cipher_list(struct crp *c, struct crp_pair *cp)
 {
 	const struct shvar *v = shvars_get(&cp->vars, "TLS_CIPHER_LIST");
 	char value[CRP_VALUE_MAX], listed[CRP_VALUE_MAX];
-	int policy, seclevel;
+	const char *file, *previous;
+	int policy, floor, seclevel;
 
 	if (crp_copy(c, cp->path[1], value, v && v->value[0] ? v->value : CR_CIPHERS_DEFAULT) != 0)
 		return -1;
@@ -627,12 +698,19 @@ static int crp_plan_cipher_list(struct crp *c, struct crp_pair *cp)
 		policy = crp_apply_policy(c, v ? v->file : cp->path[1], v, value);
 	if (policy < 0)
 		return -1;
+	file = v ? v->file : cp->path[1];
 	memcpy(listed, value, sizeof(listed));
-	seclevel = crp_apply_seclevel(c, cp, v ? v->file : cp->path[1],
-				      policy ? listed : v ? v->value : NULL, value);
+	previous = policy ? listed : v ? v->value : NULL;     /* what a raise puts back */
+	floor = crp_apply_floor(c, cp, file, v, policy, value, listed, &previous);
+	if (floor < 0)
+		return -1;
+	seclevel = crp_apply_seclevel(c, cp, file, previous, value);
 	if (seclevel < 0)
 		return -1;
-	return policy || seclevel ? crp_write(c, cp, v, "TLS_CIPHER_LIST", value) : 0;
+	if (floor && !seclevel &&
+	    crp_rec_set(c, "cipher_list", file, previous ? json_string(previous) : json_null(), value) != 0)
+		return -1;
+	return policy || floor || seclevel ? crp_write(c, cp, v, "TLS_CIPHER_LIST", value) : 0;
 }
 
 /* crp_restore_one - record r of state[kind]: the cipher list goes back to
@@ -662,7 +740,8 @@ static int crp_restore_one(struct crp *c, const struct crp_pair *cp, const char 
 }
 
 /* crp_restore - undo every change state[kind] records in the pair's files
- * (cipher_list: @SECLEVEL=0 once its floors are TLSv1.2 or more again;
+ * (cipher_list: @SECLEVEL=0 and a default list put in for a floor, once
+ * its floors are TLSv1.2 or more again;
  * cipher_policy: a preset's lists left over, on CIPHERS_RESTORE). */
 static int crp_restore(struct crp *c, const struct crp_pair *cp, const char *kind)
 {
@@ -780,6 +859,26 @@ static int crp_pin(struct crp *c, struct crp_pair *cp, int s)
 	return crp_set(c, cp, crp_keys[s], value);
 }
 
+/* crp_refuse_proof - side s of cp would not get the floor asked from the
+ * planned files: the cipher list named when the reader says it is what
+ * stands in the way. Returns -1. */
+static int crp_refuse_proof(struct crp *c, const struct crp_pair *cp, int s,
+			    struct mt_service *after)
+{
+	static const char key[] = "TLS_CIPHER_LIST";
+	const struct mt_endpoint *a = model_find_endpoint(after, c->svc->endpoints[cp->ep[s]].role);
+	char why[600];
+
+	for (size_t i = 0; a != NULL && a->configured == cp->want[s] && i < a->nwarnings; i++)
+		if (strncmp(a->warnings[i].message, key, sizeof(key) - 1) == 0) {
+			snprintf(why, sizeof(why), "would get the floor %s from the planned files but effective %s: %s",
+				 tlsver_name(cp->want[s]), tlsver_name(a->effective), a->warnings[i].message);
+			return crp_refuse(c, cp->ep[s], why);
+		}
+	return crp_refuse(c, cp->ep[s],
+			  "would not get the floor asked from the planned files (a setting mail-tls does not rewrite decides it)");
+}
+
 /* crp_check_round - compare after with what was asked; pin (round 0) or
  * refuse (round 1) what moved. Returns 0 all good, 1 pinned, -1 refused. */
 static int crp_check_round(struct crp *c, struct mt_service *after, int round)
@@ -792,7 +891,9 @@ static int crp_check_round(struct crp *c, struct mt_service *after, int round)
 		for (int s = 0; cp->installed && s < 2; s++) {
 			if (cp->ep[s] == CRP_NONE || crp_endpoint_ok(c, cp, s, after))
 				continue;
-			if (round > 0 || cp->want[s] != TLSVER_NONE)
+			if (cp->want[s] != TLSVER_NONE)
+				return crp_refuse_proof(c, cp, s, after);
+			if (round > 0)
 				return crp_refuse(c, cp->ep[s],
 						  "would not get the floor asked from the planned files (a setting mail-tls does not rewrite decides it)");
 			if (crp_pin(c, cp, s) != 0)

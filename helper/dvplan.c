@@ -11,10 +11,17 @@
  *    the profile names none). 2.3+ writes `ssl_min_protocol = X`, 2.2 an
  *    `ssl_protocols` exclusion list.
  *  - Below TLSv1.2 every deciding ssl_cipher_list must end in
- *    `:@SECLEVEL=0` (OpenSSL 3); a preset may ask for a whole list. What was
- *    changed is recorded in the service's state, so that a later raise puts
- *    back exactly what was there:
- *      "cipher_list":   [{file, section?, previous, written}]  (@SECLEVEL=0 added)
+ *    `:@SECLEVEL=0` (OpenSSL 3); a preset may ask for a whole list. A floor
+ *    below TLSv1.2 asked with any policy but a preset's own list
+ *    (intermediate, strong) also needs a list with a cipher for it: one of
+ *    TLS 1.2-only suites (Plesk's, Mozilla's intermediate; cipherlist_lowest)
+ *    leaves older clients no shared cipher, so it is replaced by Dovecot's
+ *    default list (warning ciphers_block_floor). What was changed is
+ *    recorded in the service's state, so that a later raise puts back
+ *    exactly what was there:
+ *      "cipher_list":   [{file, section?, previous, written}]  (what a floor
+ *                       below TLSv1.2 needed: @SECLEVEL=0 added, after the
+ *                       default list replaced a blocking one)
  *      "cipher_policy": [{file, section?, previous, written}]  (a preset's list)
  *    previous is the value before mail-tls changed it, null when the line
  *    did not exist; written is what the line holds now. An array: a
@@ -39,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cipherlist.h"
 #include "plan.h"
 #include "tlsver.h"
 
@@ -475,9 +483,10 @@ static int dvp_apply_policy(struct dvp *d, const struct dvp_loc *loc, char *valu
 }
 
 /* dvp_apply_seclevel - value gets `:@SECLEVEL=0` when the floor needs it and
- * it does not end at level 0 already; recorded. exists: the line is there
- * (or the preset writes it). Returns 1 changed, 0 not, -1 error. */
-static int dvp_apply_seclevel(struct dvp *d, const struct dvp_loc *loc, char *value, int exists)
+ * it does not end at level 0 already; recorded with previous, what a raise
+ * puts back (NULL: no line). Returns 1 changed, 0 not, -1 error. */
+static int dvp_apply_seclevel(struct dvp *d, const struct dvp_loc *loc, char *value,
+			      const char *previous)
 {
 	char added[DVP_VALUE_MAX];
 	size_t idx;
@@ -489,9 +498,66 @@ static int dvp_apply_seclevel(struct dvp *d, const struct dvp_loc *loc, char *va
 	if (planstate_find(d->state, "cipher_list", loc->file, loc->section, &idx) != NULL)
 		plan_warn(d->pl, DVP_SERVICE, "drift",
 			  "ssl_cipher_list in %s lost the @SECLEVEL=0 mail-tls added: added again", loc->file);
-	if (dvp_rec_set(d, "cipher_list", loc, exists ? json_string(value) : json_null(), added) != 0)
+	if (dvp_rec_set(d, "cipher_list", loc, previous ? json_string(previous) : json_null(), added) != 0)
 		return -1;
 	mt_strlcpy(value, added, DVP_VALUE_MAX);
+	return 1;
+}
+
+/* dvp_blocked - the floor this change sets that the cipher list value has
+ * no cipher for, or TLSVER_NONE: no floor asked, TLSv1.2 or more, a preset
+ * that asks for its own list, a list OpenSSL rejects (the reader says so),
+ * or one with a cipher for the floor. */
+static int dvp_blocked(const struct dvp *d, const char *value)
+{
+	int lowest;
+
+	if (d->floor == TLSVER_NONE || d->floor >= TLSVER_1_2 ||
+	    d->req->ciphers == CIPHERS_INTERMEDIATE || d->req->ciphers == CIPHERS_STRONG)
+		return TLSVER_NONE;
+	lowest = cipherlist_lowest(value);
+	return lowest != CIPHERLIST_INVALID && lowest > d->floor ? d->floor : TLSVER_NONE;
+}
+
+/* dvp_apply_floor - a floor below TLSv1.2 that the list in value (what loc
+ * will hold so far; DVP_VALUE_MAX) has no cipher for: value becomes
+ * Dovecot's default list. *previous (pointing into prev, DVP_VALUE_MAX;
+ * NULL: no line) becomes what a raise must put back: the list from before
+ * the @SECLEVEL=0 or the replacement an earlier floor made there (its
+ * cipher_list record goes; the one made for this floor carries it on), else
+ * what loc holds now. policy: the preset step changed value. Returns 1
+ * replaced, 0 not, -1 error. */
+static int dvp_apply_floor(struct dvp *d, const struct dvp_loc *loc, int policy, char *value,
+			   char *prev, const char **previous)
+{
+	int floor = dvp_blocked(d, value);
+	const char *written;
+	json_t *r, *pv;
+	size_t idx;
+
+	if (floor == TLSVER_NONE)
+		return 0;
+	r = planstate_find(d->state, "cipher_list", loc->file, loc->section, &idx);
+	if (r != NULL && !policy) {
+		pv = json_object_get(r, "previous");
+		written = json_string_value(json_object_get(r, "written"));
+		if (loc->e != NULL && written != NULL && strcmp(loc->e->value, written) == 0 &&
+		    (json_is_null(pv) || json_is_string(pv))) {
+			*previous = json_is_null(pv) ? NULL : prev;
+			if (json_is_string(pv) && mt_strlcpy(prev, json_string_value(pv), DVP_VALUE_MAX) != 0)
+				return dvp_too_long(d, loc->file);
+		} else {
+			plan_warn(d->pl, DVP_SERVICE, "drift",
+				  "ssl_cipher_list in %s was changed since mail-tls set it: the list there now is the one a raise puts back",
+				  loc->file);
+		}
+	}
+	if (r != NULL)
+		planstate_drop(d->state, "cipher_list", idx);
+	plan_warn(d->pl, DVP_SERVICE, "ciphers_block_floor",
+		  "ssl_cipher_list in %s has no cipher for %s (TLS 1.2-only suites): list replaced by the default list so %s clients find a cipher; raising the floor restores it",
+		  loc->file, tlsver_name(floor), tlsver_name(floor));
+	mt_strlcpy(value, d->rules.ciphers_default, DVP_VALUE_MAX);
 	return 1;
 }
 
@@ -592,13 +658,15 @@ static int dvp_write(struct dvp *d, const struct dvp_loc *loc, const char *value
 }
 
 /* dvp_plan_location - the cipher list one place should hold: the preset's
- * list (on CIPHERS_RESTORE: the one from before the preset), then
- * @SECLEVEL=0 when the floor needs it; written once. */
+ * list (on CIPHERS_RESTORE: the one from before the preset), Dovecot's
+ * default where that has no cipher for the floor, then @SECLEVEL=0 when
+ * the floor needs it; written once. */
 static int dvp_plan_location(struct dvp *d, const struct dvp_loc *where)
 {
 	struct dvp_loc loc = *where;
-	char value[DVP_VALUE_MAX];
-	int policy, seclevel;
+	char value[DVP_VALUE_MAX], prev[DVP_VALUE_MAX];
+	const char *previous;
+	int policy, floor, seclevel;
 
 	if (dvp_done(d, &loc))
 		return 0;
@@ -612,10 +680,18 @@ static int dvp_plan_location(struct dvp *d, const struct dvp_loc *where)
 		return -1;
 	if (dvp_done(d, &loc))
 		return 0;                       /* moved to a place planned already */
-	seclevel = dvp_apply_seclevel(d, &loc, value, loc.e != NULL || policy);
+	memcpy(prev, value, sizeof(prev));
+	previous = loc.e != NULL || policy ? prev : NULL;     /* what a raise puts back */
+	floor = dvp_apply_floor(d, &loc, policy, value, prev, &previous);
+	if (floor < 0)
+		return -1;
+	seclevel = dvp_apply_seclevel(d, &loc, value, previous);
 	if (seclevel < 0)
 		return -1;
-	return policy || seclevel ? dvp_write(d, &loc, value) : 0;
+	if (floor && !seclevel &&
+	    dvp_rec_set(d, "cipher_list", &loc, previous ? json_string(previous) : json_null(), value) != 0)
+		return -1;
+	return policy || floor || seclevel ? dvp_write(d, &loc, value) : 0;
 }
 
 /* dvp_restore_one - record r of state[kind]: put back its previous value
@@ -646,7 +722,8 @@ static int dvp_restore_one(struct dvp *d, const char *kind, json_t *r, size_t id
 }
 
 /* dvp_restore - undo every change recorded in state[kind] (cipher_list:
- * the @SECLEVEL=0 additions, once the floor is TLSv1.2 or more again;
+ * the @SECLEVEL=0 additions and the default lists put in for a floor, once
+ * the floor is TLSv1.2 or more again;
  * cipher_policy: a preset's lists no endpoint reads, on CIPHERS_RESTORE). */
 static int dvp_restore(struct dvp *d, const char *kind)
 {
@@ -712,16 +789,36 @@ static size_t dvp_overlays(const struct plan *pl, struct dvconf_overlay *ov)
 	return n;
 }
 
+/* dvp_cipher_cause - the reader's warning that a's cipher list keeps it
+ * from its configured floor (no cipher for it, no cipher at all, a security
+ * level), or NULL. Borrowed. */
+static const char *dvp_cipher_cause(const struct mt_endpoint *a)
+{
+	static const char key[] = "ssl_cipher_list";
+
+	for (size_t i = 0; i < a->nwarnings; i++)
+		if (strncmp(a->warnings[i].message, key, sizeof(key) - 1) == 0)
+			return a->warnings[i].message;
+	return NULL;
+}
+
 /* dvp_refuse_proof - the planned files would not give endpoint i the floor
- * want (a: what they give, NULL when the endpoint is gone). Returns -1. */
+ * want (a: what they give, NULL when the endpoint is gone): the cipher list
+ * named when it is what stands in the way. Returns -1. */
 static int dvp_refuse_proof(struct dvp *d, size_t i, const struct mt_endpoint *a, int want)
 {
-	char why[MT_PATH_MAX * 2 + 160];
+	const char *cause = a != NULL && a->configured == want ? dvp_cipher_cause(a) : NULL;
+	char why[MT_PATH_MAX * 2 + 400];
 
-	snprintf(why, sizeof(why),
-		 "would get the floor %s (effective %s) from the planned configuration, not %s: is %s read by %s?",
-		 a ? tlsver_name(a->configured) : "none", a ? tlsver_name(a->effective) : "none",
-		 tlsver_name(want), d->floor_file, d->config);
+	if (cause != NULL)
+		snprintf(why, sizeof(why),
+			 "would get the floor %s from the planned configuration but effective %s: %s",
+			 tlsver_name(want), tlsver_name(a->effective), cause);
+	else
+		snprintf(why, sizeof(why),
+			 "would get the floor %s (effective %s) from the planned configuration, not %s: is %s read by %s?",
+			 a ? tlsver_name(a->configured) : "none", a ? tlsver_name(a->effective) : "none",
+			 tlsver_name(want), d->floor_file, d->config);
 	return dvp_refuse(d, i, why);
 }
 

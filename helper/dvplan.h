@@ -4,8 +4,10 @@
  *
  * Owns (dvplan.c): turning a floor request into line edits of the files that
  * decide the effective value (ssl_min_protocol on 2.3+, ssl_protocols on
- * 2.2; ssl_cipher_list where the floor needs `@SECLEVEL=0` or a preset asks
- * for a list), the record of what it added in the service's state, and the
+ * 2.2; ssl_cipher_list where the floor needs `@SECLEVEL=0`, where a list of
+ * TLS 1.2-only suites has no cipher for a lower floor (Dovecot's default
+ * list instead), or where a preset asks for a list), the record of what it
+ * changed in the service's state, and the
  * proof that the planned files mean what was asked (the reader run over
  * them). Must never: write a file, or plan a value it did not generate.
  */

@@ -25,10 +25,12 @@
  * main.cf's key it reads unless it has an -o of it or another role reads
  * that key too (behind postscreen, the -o overrides are the pass smtpd's,
  * and the key postscreen's tlsproxy reads follows the smtp floor when it
- * answers STARTTLS); a cipher list's own @SECLEVEL is set to 0 where a floor
- * below TLSv1.2 needs it and put back (state "cipherlists") when none does;
- * the intermediate and strong cipher policies (state "ciphers"). pfplan
- * turns the settings into line edits.
+ * answers STARTTLS); a cipher list with no cipher for a floor below TLSv1.2
+ * (TLS 1.2-only suites) gets Postfix's built-in list of its grade, and a
+ * cipher list's own @SECLEVEL is set to 0, where such a floor needs it, both
+ * put back (state "cipherlists") when none does; the intermediate and
+ * strong cipher policies (state "ciphers"). pfplan turns the settings into
+ * line edits.
  * Never: writes a file, runs anything but `postconf -h mail_version`, or
  * reads a file other than through pfconf (safefile_read) and the plan.
  */
@@ -1176,7 +1178,7 @@ static int pf_put_back(struct pf_planner *pr, const struct pfconf_service *s, co
 /* pf_policy_set - main.cf name = value for a cipher policy, remembering
  * what was there (for a later restore) unless the state already holds the
  * value from before mail-tls. A cipher list mail-tls had given @SECLEVEL=0
- * counts as its value from before that. */
+ * or its built-in list for a floor counts as its value from before that. */
 static int pf_policy_set(struct pf_planner *pr, const char *name, const char *value,
 			 struct mt_err *err)
 {
@@ -1187,7 +1189,7 @@ static int pf_policy_set(struct pf_planner *pr, const char *name, const char *va
 
 	if (pf_record_holds(fixed, cur))
 		prev = json_string_value(json_object_get(fixed, "previous"));
-	if (!pf_record_holds(json_object_get(ciphers, name), cur) &&
+	if (!pf_record_holds(json_object_get(ciphers, name), prev) &&
 	    (cur == NULL || strcmp(cur, value) != 0) &&
 	    pf_record_set(pr->state, "ciphers", name, prev, value, err) != 0)
 		return -1;
@@ -1293,6 +1295,22 @@ static const struct pfconf_service *pf_list_users(const struct pf_planner *pr,
 	return NULL;
 }
 
+/* pf_list_raw - cipher list key as listener s reads it with this change so
+ * far: where it is written (*at: s for its -o, NULL for main.cf) and its
+ * value as written there; NULL: Postfix's built-in list. Borrowed. */
+static const char *pf_list_raw(const struct pf_planner *pr, const struct pfconf_service *s,
+			       const char *key, const struct pfconf_service **at)
+{
+	*at = s;
+	if (pfplan_get(pr->pp, s, key) != NULL)
+		return pfplan_get(pr->pp, s, key);
+	if (!pfplan_has(pr->pp, s, key) && pfconf_service_opt(&pr->c.mf, s, key) != NULL)
+		return pfconf_service_opt(&pr->c.mf, s, key)->value;
+	*at = NULL;  /* no -o of its own (or it goes in this change): main.cf's */
+	return pfplan_has(pr->pp, NULL, key) ? pfplan_get(pr->pp, NULL, key)
+					     : pf_current(&pr->c, NULL, key);
+}
+
 /* pf_warn_fixed - the seclevel_blocks_floor warning of one fix of key:
  * where it was (an -o of s, else main.cf), where the fix goes, and for
  * whom main.cf's list stays as it is. */
@@ -1319,7 +1337,8 @@ static void pf_warn_fixed(struct pf_planner *pr, const struct pfconf_service *s,
 /* pf_fix_seclevel - the cipher list listener s uses, when it carries its own
  * @SECLEVEL=N (N >= 1), gets @SECLEVEL=0 where it is written (main.cf or
  * s's -o), in the value this change leaves there so far (a cipher policy
- * restored may have put one back); the value before goes into the state.
+ * restored may have put one back, pf_plan_cipher_floor a built-in list);
+ * the value before goes into the state.
  * When main.cf's list also serves a listener this change leaves alone,
  * whose protocol setting allows TLS 1.0/1.1 that the level blocks now, the
  * fixed list becomes an -o of s instead (previous: unset), so that the
@@ -1329,7 +1348,6 @@ static void pf_warn_fixed(struct pf_planner *pr, const struct pfconf_service *s,
 static int pf_fix_seclevel(struct pf_planner *pr, const struct pfconf_service *s, int role,
 			   struct mt_err *err)
 {
-	struct pf_setting cl;
 	const struct pfconf_service *at, *where, *other = NULL;
 	const char *key = pf_list_of(&pr->c, s), *raw;
 	char value[MT_VALUE_MAX], fixed[MT_VALUE_MAX], id[256], why[256];
@@ -1337,10 +1355,7 @@ static int pf_fix_seclevel(struct pf_planner *pr, const struct pfconf_service *s
 
 	if (key == NULL)
 		return 0;
-	pf_get(&pr->c, s, key, &cl);
-	at = cl.v.is_override ? s : NULL;
-	raw = pfplan_has(pr->pp, at, key) ? pfplan_get(pr->pp, at, key)
-					  : cl.v.is_default ? NULL : cl.v.raw;
+	raw = pf_list_raw(pr, s, key, &at);
 	if (raw == NULL || pfconf_expand(&pr->c.mc, &pr->c.mf, s, raw, value, sizeof(value)) != 0 ||
 	    (level = tlsver_cipher_seclevel(value)) < 1)
 		return 0;  /* no level of its own (or fixed already in this change) */
@@ -1378,10 +1393,100 @@ static int pf_plan_seclevel(struct pf_planner *pr, struct mt_err *err)
 	return 0;
 }
 
-/* pf_restore_one - one @SECLEVEL fix that no listener needs after this
- * change is undone (pf_put_back: the value before, or an -o mail-tls added
- * removed); 1 when still needed (the record stays), 0 when the record can
- * go, -1 on error. */
+/* pf_client_reads - the SMTP client (outbound) reads main.cf's cipher list
+ * key (its smtp_tls_ciphers grade). */
+static int pf_client_reads(const struct pf_planner *pr, const char *key)
+{
+	struct pf_setting grade;
+	const char *k;
+
+	pf_get(&pr->c, NULL, "smtp_tls_ciphers", &grade);
+	k = cipherlist_key(grade.value);
+	return k != NULL && strcmp(k, key) == 0;
+}
+
+/* pf_fix_cipher_floor - the cipher list listener s reads, when it has no
+ * cipher for floor (TLS 1.2-only suites: cipherlist_lowest), becomes
+ * Postfix's built-in list of its grade where it is written: main.cf's value
+ * or s's -o, replaced in place, so that a raise puts the one from before
+ * back at the same place (removing the setting would have main.cf's line
+ * come back at the end of the file, and s's -o fall back to main.cf's list,
+ * which may block too). The value before goes into the state
+ * ("cipherlists", as the @SECLEVEL fix: a @SECLEVEL=0 or built-in list
+ * mail-tls wrote there before counts as the value from before that). When
+ * main.cf's list also serves a listener this change leaves alone, whose
+ * protocol setting allows TLS 1.0/1.1 that the list keeps out now, the
+ * built-in list becomes an -o of s instead (previous: unset), so that the
+ * other endpoint keeps its effective floor. An unknown grade, a list that
+ * cannot be expanded or that OpenSSL rejects is left to status to report. */
+static int pf_fix_cipher_floor(struct pf_planner *pr, const struct pfconf_service *s, int floor,
+			       struct mt_err *err)
+{
+	const struct pfconf_service *at, *where, *other = NULL;
+	const char *key = pf_list_of(&pr->c, s), *raw, *builtin, *prev;
+	char value[MT_VALUE_MAX], id[256];
+	json_t *rec, *pv;
+	int lowest;
+
+	if (key == NULL || (raw = pf_list_raw(pr, s, key, &at)) == NULL ||
+	    pfconf_expand(&pr->c.mc, &pr->c.mf, s, raw, value, sizeof(value)) != 0)
+		return 0;
+	lowest = cipherlist_lowest(value);
+	builtin = pfconf_default(&pr->c.mc, key);
+	if (lowest == CIPHERLIST_INVALID || lowest <= floor || builtin == NULL)
+		return 0;
+	where = at;
+	if (at == NULL && (other = pf_list_users(pr, NULL, key, 1)) != NULL)
+		where = s;
+	pf_record_id(where, key, id, sizeof(id));
+	prev = other != NULL ? NULL : raw;
+	rec = json_object_get(json_object_get(pr->state, "cipherlists"), id);
+	pv = json_object_get(rec, "previous");
+	if (other == NULL && !pfplan_has(pr->pp, where, key) && pf_record_holds(rec, raw) &&
+	    (json_is_string(pv) || json_is_null(pv)))
+		prev = json_string_value(pv);   /* before an earlier fix of mail-tls's there */
+	if (pf_record_set(pr->state, "cipherlists", id, prev, builtin, err) != 0)
+		return -1;
+	if (other != NULL)
+		plan_warn(pr->pl, "postfix", "ciphers_block_floor", "main.cf's %s has no cipher "
+			  "for %s (TLS 1.2-only suites): master.cf service %s gets Postfix's built-in "
+			  "list as an -o so %s clients find a cipher, and service %s keeps its floor; "
+			  "raising the floor restores it", key, tlsver_name(floor), s->name,
+			  tlsver_name(floor), other->name);
+	else
+		plan_warn(pr->pl, "postfix", "ciphers_block_floor", "%s%s%s %s has no cipher for "
+			  "%s (TLS 1.2-only suites): list replaced by Postfix's built-in list so %s "
+			  "clients find a cipher; raising the floor restores it%s",
+			  at != NULL ? "master.cf service " : "main.cf's", at != NULL ? s->name : "",
+			  at != NULL ? ": -o" : "", key, tlsver_name(floor), tlsver_name(floor),
+			  at == NULL && pf_client_reads(pr, key) ? " (the SMTP client, outbound, "
+			  "reads that list too)" : "");
+	return pfplan_set(pr->pp, where, key, builtin, err);
+}
+
+/* pf_plan_cipher_floor - every listener whose role this change sets below
+ * TLSv1.2 gets a cipher list with a cipher for that floor, unless a cipher
+ * policy asks for its own list (intermediate, strong). */
+static int pf_plan_cipher_floor(struct pf_planner *pr, struct mt_err *err)
+{
+	int role;
+
+	if (pr->ciphers == CIPHERS_INTERMEDIATE || pr->ciphers == CIPHERS_STRONG)
+		return 0;
+	for (size_t i = 0; i < pr->c.mf.nsvcs; i++) {
+		if ((role = pf_listener_role(&pr->c, i)) < 0 || !pr->asked[role] ||
+		    !pf_low(pr->floor[role]))
+			continue;
+		if (pf_fix_cipher_floor(pr, &pr->c.mf.svcs[i], pr->floor[role], err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* pf_restore_one - one @SECLEVEL fix or built-in list that no listener
+ * needs after this change is undone (pf_put_back: the value before, or an
+ * -o mail-tls added removed); 1 when still needed (the record stays), 0
+ * when the record can go, -1 on error. */
 static int pf_restore_one(struct pf_planner *pr, const char *id, json_t *rec, struct mt_err *err)
 {
 	const struct pfconf_service *s;
@@ -1399,9 +1504,9 @@ static int pf_restore_one(struct pf_planner *pr, const char *id, json_t *rec, st
 	return pf_put_back(pr, s, name, id, rec, err);
 }
 
-/* pf_plan_restore - every @SECLEVEL fix of an earlier change that no
- * listener needs any more (its floor is TLSv1.2 or higher after this one)
- * is undone or left with drift, and its record dropped. */
+/* pf_plan_restore - every @SECLEVEL fix or built-in list of an earlier
+ * change that no listener needs any more (its floor is TLSv1.2 or higher
+ * after this one) is undone or left with drift, and its record dropped. */
 static int pf_plan_restore(struct pf_planner *pr, struct mt_err *err)
 {
 	json_t *cls = json_object_get(pr->state, "cipherlists"), *rec;
@@ -1442,7 +1547,8 @@ static int pf_plan_floors(const struct mt_profile *p, const struct mt_service *s
 	if (pf_plan_request(svc, req, &pr, err) != 0 || pf_plan_load(p, &pr, err) != 0 ||
 	    pf_plan_service_floor(&pr, err) != 0 || pf_plan_endpoint_floors(&pr, err) != 0 ||
 	    pf_plan_tlsproxy(&pr, err) != 0 ||
-	    pf_plan_ciphers(&pr, err) != 0 || pf_plan_seclevel(&pr, err) != 0 ||
+	    pf_plan_ciphers(&pr, err) != 0 || pf_plan_cipher_floor(&pr, err) != 0 ||
+	    pf_plan_seclevel(&pr, err) != 0 ||
 	    pf_plan_restore(&pr, err) != 0 || pfplan_emit(pr.pp, err) != 0)
 		goto out;
 	pf_state_prune(pr.state);

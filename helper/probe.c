@@ -375,7 +375,7 @@ int probe_classify_ssl(int ssl_error, unsigned long e, int sys_errno, int *alert
 
 	*alert = -1;
 	if (ssl_error == SSL_ERROR_ZERO_RETURN) {
-		snprintf(detail, n, "the peer closed the connection");
+		snprintf(detail, n, "the peer closed the TLS connection (close_notify)");
 		return PROBE_CLOSED;
 	}
 	if (e == 0 && ssl_error == SSL_ERROR_SYSCALL) {
@@ -424,6 +424,8 @@ static int row_contradiction(const struct probe_row *row, int floor, char *why, 
 {
 	char reason[PROBE_REASON_MAX];
 
+	if (!tlsver_is_version(floor))
+		floor = TLSVER_NONE;  /* "none" (or anything not a version): no version may pass */
 	for (int v = 0; v < TLSVER_COUNT; v++) {
 		const struct probe_cell *c = &row->cells[v];
 		int want = floor != TLSVER_NONE && v >= floor;

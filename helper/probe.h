@@ -20,6 +20,11 @@
  * Ownership: a struct probe_result owns its rows; probe_result_free
  * releases them. Every other pointer a function returns is borrowed or
  * static, as its comment says.
+ *
+ * The caller must ignore SIGPIPE (the helper does: hygiene_init): OpenSSL
+ * writes to a socket the peer may have reset. Host names that are not IP
+ * literals are resolved by a short-lived thread so that the wait has a
+ * bound; a lookup that outlives it is abandoned to the end of the process.
  */
 #ifndef MT_PROBE_H
 #define MT_PROBE_H
@@ -136,7 +141,9 @@ int probe_lowest(const struct probe_result *r, const char *endpoint);
 
 /* probe_check_floor - does endpoint behave as floor says on every host:
  * each version below floor refused, each at or above accepted (a timeout or
- * an unreachable host counts as a refusal)? Returns 0 when it does, 1 when
+ * an unreachable host counts as a refusal)? A floor that is not a version
+ * (TLSVER_NONE, or tlsver_parse("none") = TLSVER_ERR_INVALID) means every
+ * version refused. Returns 0 when it does, 1 when
  * not (why, of size n, says the first contradiction), -1 when the result
  * has no row for endpoint. */
 int probe_check_floor(const struct probe_result *r, const char *endpoint, int floor, char *why,
@@ -214,9 +221,10 @@ int probe_classify_connect(int sys_errno);
 /* ---- the profile and JSON side (act_probe.c) ---- */
 
 /* probe_endpoints - probe endpoints of the profile: names (n of them,
- * "service/role") or, when names is NULL, every endpoint the profile lists
- * a probe address for, in canonical order; every host of each, every
- * version. res is overwritten; free it with probe_result_free. Returns 0,
+ * "service/role", no repeats; borrowed) or, when names is NULL, every
+ * endpoint the profile lists a probe address for, in canonical order; every
+ * host of each, every version. For `set` verify, leave out the endpoints
+ * profile_endpoint() has no entry for (and warn verify_skipped). res is overwritten; free it with probe_result_free. Returns 0,
  * or -1 with unknown_endpoint (not an endpoint of protocol v1), bad_request
  * (the profile lists no probe address for one of names; limits) or internal. */
 int probe_endpoints(const struct mt_profile *p, const char *const *names, size_t n,

@@ -455,6 +455,10 @@ static void test_accessors(void **state)
 	/* A timeout is a refusal: an endpoint that does not answer fails its floor. */
 	assert_int_equal(probe_check_floor(&r, "postfix/smtp", TLSVER_1_2, why, sizeof(why)), 1);
 	assert_int_equal(probe_check_floor(&r, "postfix/smtp", TLSVER_NONE, why, sizeof(why)), 0);
+	/* "none" as tlsver_parse reads it: TLS unavailable, every version refused. */
+	assert_int_equal(probe_check_floor(&r, "postfix/smtp", tlsver_parse("none"), why, sizeof(why)), 0);
+	assert_int_equal(probe_check_floor(&r, "dovecot/pop3s", tlsver_parse("none"), why, sizeof(why)), 1);
+	assert_string_equal(why, "dovecot/pop3s 127.0.0.1:993 accepts TLSv1.3 below the floor none");
 	assert_int_equal(probe_check_floor(&r, "courier/imaps", TLSVER_1_2, why, sizeof(why)), -1);
 }
 
