@@ -539,7 +539,7 @@ struct engine {
 	SSL_CTX *ctx[TLSVER_COUNT];
 	struct probe_addr *addrs;   /* one per row */
 	struct cell *cells;
-	size_t ncells, next, open;
+	size_t ncells, open;
 	double deadline;
 	int timeout_ms;
 };
@@ -824,11 +824,34 @@ static void expire(struct engine *e, double now)
 	}
 }
 
-/* start_more - start waiting cells while fewer than PROBE_MAX_OPEN run. */
-static void start_more(struct engine *e, double now)
+/* row_open - how many cells of row have a socket open. */
+static unsigned row_open(const struct engine *e, const struct probe_row *row)
 {
-	while (e->open < PROBE_MAX_OPEN && e->next < e->ncells)
-		cell_start(e, &e->cells[e->next++], now);
+	unsigned n = 0;
+
+	for (size_t i = 0; i < e->ncells; i++)
+		n += e->cells[i].row == row && e->cells[i].fd >= 0;
+	return n;
+}
+
+/* start_more - start waiting cells while fewer than PROBE_MAX_OPEN run, and
+ * at most PROBE_PER_PORT at once per endpoint and host: Courier's pop3d
+ * allows 4 connections per client address (MAXPERIP=4), and local clients
+ * such as webmail may hold some of them. Returns how many still wait. */
+static size_t start_more(struct engine *e, double now)
+{
+	size_t waiting = 0;
+
+	for (size_t i = 0; i < e->ncells; i++) {
+		struct cell *c = &e->cells[i];
+
+		if (c->state != CS_WAIT)
+			continue;
+		if (e->open < PROBE_MAX_OPEN && row_open(e, c->row) < PROBE_PER_PORT)
+			cell_start(e, c, now);
+		waiting += c->state == CS_WAIT;
+	}
+	return waiting;
 }
 
 /* gather - the open cells' poll entries; returns how many. */
@@ -875,8 +898,7 @@ static void engine_loop(struct engine *e)
 		expire(e, now);
 		if (now >= e->deadline)
 			break;
-		start_more(e, now);
-		if (e->open == 0 && e->next == e->ncells)
+		if (start_more(e, now) == 0 && e->open == 0)
 			break;
 		n = gather(e, pfd, who);
 		rc = poll(pfd, n, wait_ms(e, now));

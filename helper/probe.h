@@ -39,6 +39,7 @@
 #define PROBE_MAX_TARGETS 96        /* endpoint x host rows: 11 endpoints x 8 hosts fit */
 #define PROBE_MAX_CELLS (PROBE_MAX_TARGETS * TLSVER_COUNT)
 #define PROBE_MAX_OPEN 64           /* sockets open at once */
+#define PROBE_PER_PORT 2            /* of them to one endpoint and host (Courier MAXPERIP) */
 #define PROBE_LINE_MAX 1024         /* one STARTTLS dialogue line, CRLF included: SMTP's limit
 				     * is 512, IMAP has none and real greetings reach ~250 */
 #define PROBE_DIALOGUE_MAX 16384    /* plaintext bytes before TLS, per handshake */
