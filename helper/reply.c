@@ -49,7 +49,7 @@ void reply_warn(json_t *reply, const char *code, const char *message)
 
 int reply_emit(const json_t *reply)
 {
-	if (json_dumpf(reply, stdout, JSON_COMPACT | JSON_ENSURE_ASCII) != 0 || fputc('\n', stdout) == EOF ||
+	if (json_dumpf(reply, stdout, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(6)) != 0 || fputc('\n', stdout) == EOF ||
 	    fflush(stdout) != 0)
 		return -1;
 	return 0;

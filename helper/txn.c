@@ -354,6 +354,9 @@ static size_t verify_names(struct txn *t, json_t *after, char buf[][48], size_t 
 			snprintf(buf[n], sizeof(buf[0]), "%s/%s", name, role);
 			if (profile_endpoint(t->p, buf[n]) != NULL)
 				n++;
+			else
+				json_array_append_new(t->warnings, json_pack("{s:s, s:s+}", "code", "verify_skipped",
+					"message", buf[n], ": the profile lists no probe address for it"));
 		}
 	}
 	return n;
@@ -401,7 +404,7 @@ static int verify(struct txn *t, json_t *after, json_t *reply, struct mt_err *er
 		probe_result_free(&res);
 		memset(err, 0, sizeof(*err));
 		rc = verify_once(t, after, names, n, &res, err);
-		if (rc <= 0)
+		if (rc <= 0 || attempt == VERIFY_ATTEMPTS - 1)
 			break;
 		nanosleep(&pause, NULL);
 	}
@@ -554,6 +557,8 @@ int txn_run(struct txn *t, json_t *record, json_t *reply, struct mt_err *err)
 	}
 	rc = commit(t, &j, rec, after, reply, err);
 out:
+	if (rc != 0 && json_array_size(t->warnings) > 0)
+		json_object_set(reply, "warnings", t->warnings);  /* e.g. verify_skipped */
 	json_decref(after);
 	json_decref(rec);
 	journal_free(&j);
