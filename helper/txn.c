@@ -461,7 +461,7 @@ static int commit(struct txn *t, struct journal *j, json_t *record, json_t *afte
 	fault_point("after_commit");
 	for (size_t i = 0; i < t->nsvcs; i++)
 		json_array_append_new(services, service_json(t, &t->svcs[i],
-			json_incref(json_object_get(after, t->svcs[i].a->name))));
+			json_object_get(after, t->svcs[i].a->name)));
 	audit = json_pack("{s:s, s:s, s:O?, s:O?, s:O?, s:O?, s:O, s:s}", "time",
 			  json_string_value(json_object_get(j->manifest, "time")), "change_id",
 			  j->change_id, "actor", json_object_get(record, "actor"), "action",
