@@ -16,8 +16,17 @@ int cipherlist_lowest(const char *list);
 
 struct mt_endpoint;
 
+#include <jansson.h>
+
+/* cipherlist_attach_cache - remember answers across runs in section (a
+ * borrowed object of the software cache, keyed by the OpenSSL version that
+ * gave them); *dirty is set when an answer is added. Without it every run
+ * asks OpenSSL, whose start-up costs more than a whole warm `status`. */
+void cipherlist_attach_cache(json_t *section, int *dirty);
+
 /* cipherlist_raise - the floor a client really meets once key's cipher list
- * (list, as the service reads it) is applied to floor: unchanged, raised to
+ * (list, as the service reads it) is applied to a floor below TLSv1.2
+ * (higher floors are returned as they are): unchanged, raised to
  * the lowest version the list has ciphers for (warning ciphers_block_floor),
  * or invalid_means when OpenSSL matches no cipher at all (warning
  * invalid_value; what the daemon then does differs: Dovecot and Postfix

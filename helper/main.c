@@ -10,7 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "actions.h"
+#include "cipherlist.h"
 #include "err.h"
 #include "fault.h"
 #include "hygiene.h"
@@ -78,6 +81,7 @@ static int serve(const struct options *opt, struct mt_request *req, json_t *repl
 	struct vcache vc;
 	struct mt_ctx ctx = { &profile, &vc, req, reply };
 	long len = request_read(STDIN_FILENO, buf, err);
+	char section[96];
 	int rc = -1;
 
 	if (len < 0)
@@ -89,7 +93,10 @@ static int serve(const struct options *opt, struct mt_request *req, json_t *repl
 	if (rc != 0 || load_profile(opt->profile, &profile, err) != 0)
 		return -1;
 	vcache_open(&vc, profile_str(&profile, NULL, "state_dir"));
+	snprintf(section, sizeof(section), "cipherlists %s", OpenSSL_version(OPENSSL_VERSION_STRING));
+	cipherlist_attach_cache(vcache_section(&vc, section), &vc.dirty);
 	rc = actions_run(&ctx, err);
+	cipherlist_attach_cache(NULL, NULL);
 	vcache_close(&vc);
 	profile_free(&profile);
 	return rc;

@@ -85,6 +85,17 @@ void vcache_put(struct vcache *vc, const char *binary, const char *fact, const c
 	vc->dirty = 1;
 }
 
+json_t *vcache_section(struct vcache *vc, const char *name)
+{
+	json_t *o = json_object_get(vc->root, name);
+
+	if (!json_is_object(o)) {
+		o = json_object();
+		json_object_set_new(vc->root, name, o);
+	}
+	return o;
+}
+
 void vcache_close(struct vcache *vc)
 {
 	struct mt_err err;

@@ -29,6 +29,10 @@ int vcache_get(struct vcache *vc, const char *binary, const char *fact, char *bu
 /* vcache_put - remember fact=value for binary's current identity. */
 void vcache_put(struct vcache *vc, const char *binary, const char *fact, const char *value);
 
+/* vcache_section - borrowed: a named object of the cache for facts that
+ * belong to no binary (created when absent). Who adds to it sets vc->dirty. */
+json_t *vcache_section(struct vcache *vc, const char *name);
+
 /* vcache_close - write the cache back when it changed (creating state_dir,
  * mode 0700); failure only costs the next run an exec. Frees vc. */
 void vcache_close(struct vcache *vc);

@@ -329,9 +329,6 @@ EOF
 	put_file "$DV_DIR/conf.d/10-master.conf" 0644 <<EOF
 ## Listeners: high ports on $HOST (see "listen" in dovecot.conf).
 service imap-login {
-  # Keep login processes ready (as busy production servers do): each connection still gets
-  # its own process (high-security mode), but it need not be forked first.
-  process_min_avail = 8
   inet_listener imap {
     port = $DV_IMAP
   }
@@ -341,7 +338,6 @@ service imap-login {
   }
 }
 service pop3-login {
-  process_min_avail = 8
   inet_listener pop3 {
     port = $DV_POP3
   }
