@@ -28,6 +28,8 @@
 #include "shvars.h"
 #include "tlsver.h"
 
+#include "planstep.c.inc"
+
 struct span_want {
 	const char *name;
 	const char *word;      /* text[start..end) */
@@ -164,29 +166,12 @@ static void run_step(const struct mt_profile *p, json_t *state, const struct ste
 {
 	struct mt_service *svc = calloc(1, sizeof(*svc));
 	struct plan *pl = calloc(1, sizeof(*pl));
-	struct mt_floor_request req;
-	struct mt_err err = { 0 };
 	char want_text[4096];
 	json_t *want;
 
 	snprintf(svc->name, sizeof(svc->name), "courier");
 	snprintf(svc->tls_library, sizeof(svc->tls_library), "openssl");
-	svc->installed = 1;
-	assert_int_equal(courier_adapter.read_status(p, svc, &err), 0);
-	req.service_floor = st->floor;
-	for (size_t i = 0; i < MT_MAX_ENDPOINTS; i++)
-		req.endpoint_floor[i] = TLSVER_NONE;
-	req.ciphers = st->ciphers;
-	if (courier_adapter.plan_floors(p, svc, &req, state, pl, &err) != 0)
-		fail_msg("plan_floors: %s %s", err.code, err.message);
-	assert_int_equal(plan_render(pl, &err), 0);
-	for (size_t i = 0; i < pl->nfiles; i++) {
-		FILE *f = fopen(pl->files[i].path, "w");
-
-		assert_non_null(f);
-		fwrite(pl->files[i].after, 1, pl->files[i].after_len, f);
-		fclose(f);
-	}
+	plan_and_write(&courier_adapter, p, svc, st->floor, st->ciphers, state, pl);
 	for (int i = 0; i < 2; i++)
 		assert_string_equal(read_text(paths[i]), st->after);
 	expand(st->state, root, want_text, sizeof(want_text));

@@ -31,6 +31,8 @@
 #include "profile.h"
 #include "tlsver.h"
 
+#include "planstep.c.inc"
+
 /* ---- dvconf_comment_at ---------------------------------------------------- */
 
 static const struct {
@@ -322,31 +324,13 @@ static void run_step(const struct tree *t, const struct mt_profile *p, json_t *s
 {
 	struct mt_service *svc = calloc(1, sizeof(*svc));
 	struct plan *pl = calloc(1, sizeof(*pl));
-	struct mt_floor_request req;
-	struct mt_err err = { 0 };
 	json_t *want;
 	int found = st->warning[0] == '\0';
 
 	snprintf(svc->name, sizeof(svc->name), "dovecot");
 	snprintf(svc->version, sizeof(svc->version), "2.3.19.1");
 	snprintf(svc->tls_library, sizeof(svc->tls_library), "openssl");
-	svc->installed = 1;
-	assert_int_equal(dovecot_adapter.read_status(p, svc, &err), 0);
-	req.service_floor = st->floor;
-	for (size_t i = 0; i < MT_MAX_ENDPOINTS; i++)
-		req.endpoint_floor[i] = TLSVER_NONE;
-	req.ciphers = st->ciphers;
-	if (dovecot_adapter.plan_floors(p, svc, &req, state, pl, &err) != 0)
-		fail_msg("plan_floors: %s %s", err.code, err.message);
-	assert_int_equal(plan_render(pl, &err), 0);
-	for (size_t i = 0; i < pl->nfiles; i++) {
-		FILE *f = fopen(pl->files[i].path, "w");
-
-		assert_non_null(f);
-		fwrite(pl->files[i].after, 1, pl->files[i].after_len, f);
-		fclose(f);
-		chmod(pl->files[i].path, 0644);
-	}
+	plan_and_write(&dovecot_adapter, p, svc, st->floor, st->ciphers, state, pl);
 	for (size_t i = 0; i < pl->nwarnings; i++)
 		found |= strcmp(pl->warnings[i].code, st->warning) == 0;
 	if (!found)
