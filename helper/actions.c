@@ -17,6 +17,7 @@ static const struct action_entry table[] = {
 	{ "rollback", act_rollback },
 	{ "history", act_history },
 	{ "compliance", act_compliance },
+	{ "diagnose", act_diagnose },
 	{ "probe", act_probe },
 	{ NULL, NULL },
 };

@@ -31,5 +31,6 @@ int act_history(struct mt_ctx *ctx, struct mt_err *err);
 int act_rollback(struct mt_ctx *ctx, struct mt_err *err);
 int act_compliance(struct mt_ctx *ctx, struct mt_err *err);
 int act_probe(struct mt_ctx *ctx, struct mt_err *err);
+int act_diagnose(struct mt_ctx *ctx, struct mt_err *err);
 
 #endif

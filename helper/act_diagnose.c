@@ -1,0 +1,158 @@
+/*
+ * act_diagnose.c - `diagnose`: stream the logs the profile names (never a
+ * path from the request) through logscan into the diag aggregator; reply
+ * per DESIGN.md §3 plus "stats". Reads only.
+ * Not in this version: rotated files (.1, .gz): "rotated": true is refused.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "actions.h"
+#include "diag.h"
+#include "logscan.h"
+#include "reply.h"
+
+#define DIAGNOSE_TOP_DEFAULT 20
+
+static int digits(const char *s, int n, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* parse_rfc3339 - "YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)" to UTC.
+ * Returns 0 or -1. */
+static int parse_rfc3339(const char *s, time_t *t)
+{
+	struct tm tm;
+	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
+	const char *p;
+
+	if (strlen(s) < 20 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) ||
+	    s[7] != '-' || digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') ||
+	    digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' ||
+	    digits(s + 17, 2, &sec))
+		return -1;
+	p = s + 19;
+	if (*p == '.') {
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return -1;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
+		sign = 0;
+	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && !digits(p + 1, 2, &oh) &&
+		   p[3] == ':' && !digits(p + 4, 2, &om)) {
+		sign = *p == '+' ? 1 : -1;
+	} else {
+		return -1;
+	}
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 ||
+	    oh > 23 || om > 59)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	*t = timegm(&tm) - (time_t)sign * (oh * 3600 + om * 60);
+	return 0;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+int act_diagnose(struct mt_ctx *ctx, struct mt_err *err)
+{
+	const char *since_s = NULL, *until_s = NULL;
+	int rotated = 0, has_since, has_until, read_ok = 0, tried = 0;
+	json_int_t top = DIAGNOSE_TOP_DEFAULT;
+	time_t since = 0, until = 0, now = time(NULL);
+	struct logscan_stats st = { 0, 0, 0 };
+	struct tm tm;
+	struct diag *d;
+	json_t *logs, *path;
+	double t0 = now_ms();
+	size_t i;
+
+	if (request_unpack(ctx->req->params, err, "{s?s, s?s, s?b, s?I}", "since", &since_s,
+			   "until", &until_s, "rotated", &rotated, "top", &top) != 0)
+		return -1;
+	if (rotated) {
+		mt_err_set(err, "bad_request", "\"rotated\": true is not in this version");
+		return -1;
+	}
+	if (top < 1 || top > DIAG_TOP_MAX) {
+		mt_err_set(err, "bad_request", "\"top\" must be 1 to %d", DIAG_TOP_MAX);
+		return -1;
+	}
+	has_since = since_s != NULL;
+	has_until = until_s != NULL;
+	if (has_since && parse_rfc3339(since_s, &since) != 0) {
+		mt_err_set(err, "bad_request", "\"since\" is not an RFC 3339 time");
+		return -1;
+	}
+	if (has_until && parse_rfc3339(until_s, &until) != 0) {
+		mt_err_set(err, "bad_request", "\"until\" is not an RFC 3339 time");
+		return -1;
+	}
+	if (has_since && has_until && since > until) {
+		mt_err_set(err, "bad_request", "\"since\" is after \"until\"");
+		return -1;
+	}
+	gmtime_r(&now, &tm);
+	d = diag_new(has_since, since, has_until, until, tm.tm_year + 1900);
+	if (d == NULL) {
+		mt_err_set(err, "internal", "out of memory");
+		return -1;
+	}
+	logs = profile_list(ctx->profile, NULL, "logs");
+	json_array_foreach(logs, i, path) {
+		struct mt_err e = { 0 };
+		char msg[600];
+
+		if (!json_is_string(path))
+			continue;
+		tried++;
+		if (logscan_file(json_string_value(path), diag_line, d, &st, &e) == 0) {
+			read_ok++;
+			continue;
+		}
+		snprintf(msg, sizeof(msg), "%s", e.message);
+		mt_utf8_clean(msg);
+		reply_warn(ctx->reply, "log_unreadable", msg);
+	}
+	if (read_ok == 0) {
+		diag_free(d);
+		mt_err_set(err, "io_error", tried == 0 ? "the profile names no log" :
+			   "none of the %d log(s) the profile names could be read", tried);
+		return -1;
+	}
+	if (diag_json(d, (int)top, ctx->reply) > 0)
+		reply_warn(ctx->reply, "versions_not_logged",
+			   "some services do not log negotiated versions: see \"visibility\"");
+	json_object_set_new(ctx->reply, "stats", json_pack("{s:I, s:I, s:I, s:I, s:f}",
+		"bytes", (json_int_t)st.bytes, "lines", (json_int_t)st.lines,
+		"long_lines_skipped", (json_int_t)st.long_lines,
+		"tls_lines", (json_int_t)diag_tls_lines(d), "ms", now_ms() - t0));
+	diag_free(d);
+	return 0;
+}

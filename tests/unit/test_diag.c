@@ -1,0 +1,369 @@
+/*
+ * test_diag.c - the `diagnose` streaming reader (helper/logscan.c) and
+ * aggregator (helper/diag.c). Run from the repo top.
+ *
+ * 1. The fixture logs tests/fixtures/logs/{postfix,dovecot,courier}-cells.log
+ *    ("###" header lines left out) give the counts computed by hand with
+ *    grep (see each test); all clients there are 127.0.0.1.
+ * 2. tests/diag/multi-client.log: several clients (IPv4, IPv6, ::ffff:
+ *    mapped), Postfix reason lines joined to their client by pid,
+ *    lets_in_at, impact, the since/until window.
+ * 3. Hostile input to logscan: a truncated last line, a 3 MB line, NUL
+ *    bytes, an empty file, a missing file, a symlink, a directory, a file
+ *    that grows while it is read.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "logline.h"
+#include "logscan.h"
+#include "tlsver.h"
+
+#define YEAR 2026
+#define FIXDIR "tests/fixtures/logs"
+
+enum { S_PF = LOGLINE_SVC_POSTFIX, S_DV = LOGLINE_SVC_DOVECOT, S_CR = LOGLINE_SVC_COURIER };
+enum { R_OLD = LOGLINE_R_PROTOCOL_TOO_OLD, R_SEC = LOGLINE_R_SECLEVEL, R_AMB = LOGLINE_R_AMBIGUOUS,
+       R_CIPH = LOGLINE_R_NO_SHARED_CIPHER, R_NOTLS = LOGLINE_R_NOT_TLS };
+
+/* skip_headers - the fixtures' "###" lines are test metadata. */
+static void skip_headers(const char *line, size_t len, void *arg)
+{
+	if (len >= 3 && memcmp(line, "###", 3) == 0)
+		return;
+	diag_line(line, len, arg);
+}
+
+static struct diag *scan(const char *path, int has_since, time_t since, int has_until, time_t until)
+{
+	struct diag *d = diag_new(has_since, since, has_until, until, YEAR);
+	struct logscan_stats st = { 0, 0, 0 };
+	struct mt_err err = { 0 };
+
+	assert_non_null(d);
+	assert_int_equal(logscan_file(path, skip_headers, d, &st, &err), 0);
+	assert_true(st.lines > 0);
+	assert_int_equal(st.long_lines, 0);
+	return d;
+}
+
+static time_t utc(int y, int mo, int d, int h, int mi, int s)
+{
+	struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
+			 .tm_hour = h, .tm_min = mi, .tm_sec = s };
+
+	return timegm(&tm);
+}
+
+/* Postfix, by hand (grep -v '^#' | sort | uniq -c, per smtpd/submission/
+ * submissions): "unsupported protocol" 19 x 3 = 57, "no suitable signature
+ * algorithm" 2 x 3 = 6; established TLSv1 6 x 3 = 18, TLSv1.1 8 x 3 = 24,
+ * TLSv1.2 12 x 3 = 36, TLSv1.3 15 x 3 = 45. */
+static void test_postfix_cells(void **state)
+{
+	struct diag *d = scan(FIXDIR "/postfix-cells.log", 0, 0, 0, 0);
+
+	(void)state;
+	assert_int_equal(diag_fail_total(d, R_OLD, S_PF), 57);
+	assert_int_equal(diag_fail_total(d, R_SEC, S_PF), 6);
+	assert_int_equal(diag_fail_total(d, 0, 0), 63);
+	assert_int_equal(diag_fail_count(d, R_OLD, S_PF, "127.0.0.1"), 57);   /* joined by pid */
+	assert_int_equal(diag_fail_count(d, R_OLD, S_PF, NULL), 0);
+	assert_int_equal(diag_neg_total(d, S_PF, TLSVER_1_0), 18);
+	assert_int_equal(diag_neg_total(d, S_PF, TLSVER_1_1), 24);
+	assert_int_equal(diag_neg_total(d, S_PF, TLSVER_1_2), 36);
+	assert_int_equal(diag_neg_total(d, S_PF, TLSVER_1_3), 45);
+	assert_int_equal(diag_neg_total(d, 0, -1), 123);
+	assert_int_equal(diag_neg_clients(d, S_PF, TLSVER_1_0), 1);
+	assert_int_equal(diag_lets_in_at(d, "127.0.0.1"), TLSVER_1_0);
+	assert_int_equal(diag_cut_off(d, S_PF, TLSVER_1_2), 1);
+	assert_int_equal(diag_versions_logged(d, S_PF), 1);
+	assert_int_equal(diag_versions_logged(d, S_DV), -1);
+	assert_int_equal(diag_dropped(d), 0);
+	diag_free(d);
+}
+
+/* Dovecot: "unsupported protocol (" 27 + 14 (+ "syscall failed" later on the
+ * line: the reason wins) + 1 ("disconnected before auth") = 42; "syscall
+ * failed: Invalid argument" alone 16 (ambiguous); "no suitable signature"
+ * 8 + 2 = 10; "TLS, TLSv1.x with cipher" 4 per version. */
+static void test_dovecot_cells(void **state)
+{
+	struct diag *d = scan(FIXDIR "/dovecot-cells.log", 0, 0, 0, 0);
+
+	(void)state;
+	assert_int_equal(diag_fail_total(d, R_OLD, S_DV), 42);
+	assert_int_equal(diag_fail_total(d, R_AMB, S_DV), 16);
+	assert_int_equal(diag_fail_total(d, R_SEC, S_DV), 10);
+	assert_int_equal(diag_fail_total(d, 0, 0), 68);
+	assert_int_equal(diag_fail_count(d, R_AMB, S_DV, "127.0.0.1"), 16);
+	for (int v = TLSVER_1_0; v <= TLSVER_1_3; v++)
+		assert_int_equal(diag_neg_total(d, S_DV, v), 4);
+	assert_int_equal(diag_versions_logged(d, S_DV), 1);
+	diag_free(d);
+}
+
+/* Courier: "illegal or unsupported version" 5 imapd-ssl + 5 pop3d-ssl = 10;
+ * "No supported cipher suites" 1 + 1 = 2 (ambiguous); no versions ever. */
+static void test_courier_cells(void **state)
+{
+	struct diag *d = scan(FIXDIR "/courier-cells.log", 0, 0, 0, 0);
+
+	(void)state;
+	assert_int_equal(diag_fail_total(d, R_OLD, S_CR), 10);
+	assert_int_equal(diag_fail_total(d, R_AMB, S_CR), 2);
+	assert_int_equal(diag_fail_total(d, 0, 0), 12);
+	assert_int_equal(diag_fail_count(d, R_OLD, S_CR, "127.0.0.1"), 10);  /* ::ffff: unmapped */
+	assert_int_equal(diag_neg_total(d, 0, -1), 0);
+	assert_int_equal(diag_versions_logged(d, S_CR), 0);
+	assert_int_equal(diag_lets_in_at(d, "127.0.0.1"), TLSVER_NONE);
+	diag_free(d);
+}
+
+/* All three in one aggregator, and the JSON. */
+static void test_all_json(void **state)
+{
+	struct diag *d = diag_new(0, 0, 0, 0, YEAR);
+	struct logscan_stats st = { 0, 0, 0 };
+	struct mt_err err = { 0 };
+	json_t *o = json_object();
+
+	(void)state;
+	assert_int_equal(logscan_file(FIXDIR "/postfix-cells.log", skip_headers, d, &st, &err), 0);
+	assert_int_equal(logscan_file(FIXDIR "/dovecot-cells.log", skip_headers, d, &st, &err), 0);
+	assert_int_equal(logscan_file(FIXDIR "/courier-cells.log", skip_headers, d, &st, &err), 0);
+	assert_int_equal(st.lines, 1080 + 388 + 336);   /* wc -l */
+	assert_int_equal(diag_fail_total(d, 0, 0), 63 + 68 + 12);
+	assert_int_equal(diag_fail_total(d, R_OLD, 0), 57 + 42 + 10);
+	assert_int_equal(diag_json(d, 2, o), 1);   /* Courier hides versions */
+	assert_int_equal(json_array_size(json_object_get(o, "failures")), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(o, "totals"), "failures")), 143);
+	assert_int_equal(json_array_size(json_object_get(o, "negotiated")), 8);
+	assert_int_equal(json_array_size(json_object_get(o, "visibility")), 3);
+	json_decref(o);
+	diag_free(d);
+}
+
+static void test_multi_client(void **state)
+{
+	struct diag *d = scan("tests/diag/multi-client.log", 0, 0, 0, 0);
+	json_t *o = json_object(), *c;
+	size_t i;
+	int seen = 0;
+
+	(void)state;
+	assert_int_equal(diag_fail_count(d, R_OLD, S_PF, "198.51.100.7"), 2);
+	assert_int_equal(diag_fail_count(d, R_OLD, S_DV, "198.51.100.7"), 1);
+	assert_int_equal(diag_fail_count(d, R_OLD, S_CR, "192.0.2.44"), 1);
+	assert_int_equal(diag_neg_total(d, S_PF, -1), 3);
+	assert_int_equal(diag_neg_total(d, S_DV, TLSVER_1_1), 1);
+	assert_int_equal(diag_lets_in_at(d, "192.0.2.10"), TLSVER_1_0);
+	assert_int_equal(diag_lets_in_at(d, "2001:db8::5"), TLSVER_1_3);
+	assert_int_equal(diag_lets_in_at(d, "198.51.100.7"), TLSVER_NONE);
+	assert_int_equal(diag_cut_off(d, S_PF, TLSVER_1_1), 1);
+	assert_int_equal(diag_cut_off(d, S_PF, TLSVER_1_3), 1);
+	assert_int_equal(diag_cut_off(d, S_DV, TLSVER_1_1), 0);
+	assert_int_equal(diag_cut_off(d, S_DV, TLSVER_1_2), 1);
+	diag_json(d, 20, o);
+	json_array_foreach(json_object_get(o, "failures"), i, c)
+		if (strcmp(json_string_value(json_object_get(c, "client")), "198.51.100.7") == 0 &&
+		    strcmp(json_string_value(json_object_get(c, "service")), "postfix") == 0) {
+			assert_string_equal(json_string_value(json_object_get(c, "first")), "2026-11-30T03:20:03Z");
+			assert_string_equal(json_string_value(json_object_get(c, "last")), "2026-11-30T04:30:04Z");
+			seen++;
+		}
+	assert_int_equal(seen, 1);
+	json_decref(o);
+	diag_free(d);
+
+	/* since 04:00 drops the 03:xx lines; until 05:00:06 the Dovecot TLSv1.1 and Courier. */
+	d = scan("tests/diag/multi-client.log", 1, utc(2026, 11, 30, 4, 0, 0), 1, utc(2026, 11, 30, 5, 0, 6));
+	assert_int_equal(diag_fail_count(d, R_OLD, S_PF, "198.51.100.7"), 1);
+	assert_int_equal(diag_neg_total(d, 0, -1), 1);
+	assert_int_equal(diag_fail_total(d, 0, 0), 2);
+	assert_int_equal(diag_lets_in_at(d, "192.0.2.10"), TLSVER_NONE);
+	diag_free(d);
+}
+
+/* ---- logscan on hostile input ---- */
+
+struct collect {
+	int n;
+	size_t lens[16];
+	char first[64];
+};
+
+static void collect(const char *line, size_t len, void *arg)
+{
+	struct collect *c = arg;
+
+	if (c->n == 0)
+		memcpy(c->first, line, len < sizeof(c->first) - 1 ? len : sizeof(c->first) - 1);
+	if (c->n < 16)
+		c->lens[c->n] = len;
+	c->n++;
+}
+
+static void test_truncated_last_line(void **state)
+{
+	const char buf[] = "one\r\ntwo\nthree";
+	struct collect c = { 0 };
+	struct logscan_stats st = { 0, 0, 0 };
+
+	(void)state;
+	for (size_t block = 1; block <= 16; block++) {
+		memset(&c, 0, sizeof(c));
+		memset(&st, 0, sizeof(st));
+		assert_int_equal(logscan_buf(buf, sizeof(buf) - 1, block, collect, &c, &st), 0);
+		if (block > 5) {   /* every line fits in a block */
+			assert_int_equal(c.n, 3);
+			assert_int_equal(c.lens[0], 3);   /* "\r" dropped */
+			assert_int_equal(c.lens[2], 5);
+			assert_int_equal(st.long_lines, 0);
+		}
+		assert_int_equal(st.bytes, sizeof(buf) - 1);
+		assert_int_equal(st.lines + st.long_lines >= 2, 1);
+	}
+}
+
+static void test_long_line(void **state)
+{
+	size_t big = 3u << 20;
+	char *buf = malloc(big + 32);
+	struct collect c = { 0 };
+	struct logscan_stats st = { 0, 0, 0 };
+
+	(void)state;
+	assert_non_null(buf);
+	memcpy(buf, "a\n", 2);
+	memset(buf + 2, 'x', big);
+	memcpy(buf + 2 + big, "\nb\n", 3);
+	assert_int_equal(logscan_buf(buf, big + 5, LOGSCAN_BLOCK, collect, &c, &st), 0);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.lens[0], 1);
+	assert_int_equal(c.lens[1], 1);
+	assert_int_equal(st.long_lines, 1);
+	assert_int_equal(st.bytes, big + 5);
+	free(buf);
+}
+
+static void test_nul_bytes(void **state)
+{
+	const char buf[] = "Nov 30 01:54:58 vm postfix/smtpd[1]: \0warning: TLS library problem\n\0\0\n";
+	struct diag *d = diag_new(0, 0, 0, 0, YEAR);
+	struct collect c = { 0 };
+	struct logscan_stats st = { 0, 0, 0 };
+
+	(void)state;
+	assert_int_equal(logscan_buf(buf, sizeof(buf) - 1, 128, collect, &c, &st), 0);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.lens[1], 2);
+	assert_int_equal(c.lens[0], (const char *)memchr(buf, '\n', sizeof(buf)) - buf);  /* NUL inside */
+	memset(&c, 0, sizeof(c));
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(logscan_buf(buf, sizeof(buf) - 1, 16, collect, &c, &st), 0);
+	assert_int_equal(c.n, 1);                   /* line 1 is longer than a block */
+	assert_int_equal(st.long_lines, 1);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(logscan_buf(buf, sizeof(buf) - 1, LOGSCAN_BLOCK, diag_line, d, &st), 0);
+	assert_int_equal(st.lines, 2);
+	diag_free(d);
+}
+
+static void test_files(void **state)
+{
+	char dir[] = "/tmp/test_diag.XXXXXX", path[64], link[64];
+	struct collect c = { 0 };
+	struct logscan_stats st = { 0, 0, 0 };
+	struct mt_err err = { 0 };
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/empty.log", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(logscan_file(path, collect, &c, &st, &err), 0);
+	assert_int_equal(c.n, 0);
+	assert_int_equal(st.bytes, 0);
+
+	snprintf(link, sizeof(link), "%s/link.log", dir);
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(logscan_file(link, collect, &c, &st, &err), -1);   /* never followed */
+	assert_string_equal(err.code, "io_error");
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(logscan_file(dir, collect, &c, &st, &err), -1);    /* not a regular file */
+	assert_string_equal(err.code, "io_error");
+	unlink(link);
+	unlink(path);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(logscan_file(path, collect, &c, &st, &err), -1);   /* missing */
+	assert_string_equal(err.code, "io_error");
+	assert_non_null(strstr(err.message, "empty.log"));
+	rmdir(dir);
+}
+
+struct grow {
+	int fd;
+	int n;
+};
+
+/* grow_cb - appends lines to the file being read, on every line. */
+static void grow_cb(const char *line, size_t len, void *arg)
+{
+	struct grow *g = arg;
+
+	(void)line;
+	(void)len;
+	g->n++;
+	assert_int_equal(write(g->fd, "more\n", 5), 5);
+}
+
+/* A log that grows while read: read up to the size seen at open. */
+static void test_growing(void **state)
+{
+	char path[] = "/tmp/test_diag_grow.XXXXXX";
+	struct logscan_stats st = { 0, 0, 0 };
+	struct mt_err err = { 0 };
+	struct grow g = { 0, 0 };
+
+	(void)state;
+	g.fd = mkstemp(path);
+	assert_true(g.fd >= 0);
+	assert_int_equal(write(g.fd, "a\nb\nc\n", 6), 6);
+	assert_int_equal(logscan_file(path, grow_cb, &g, &st, &err), 0);
+	assert_int_equal(g.n, 3);
+	assert_int_equal(st.bytes, 6);
+	close(g.fd);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_postfix_cells),
+		cmocka_unit_test(test_dovecot_cells),
+		cmocka_unit_test(test_courier_cells),
+		cmocka_unit_test(test_all_json),
+		cmocka_unit_test(test_multi_client),
+		cmocka_unit_test(test_truncated_last_line),
+		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_nul_bytes),
+		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_growing),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
