@@ -131,34 +131,6 @@ static void write_text(const char *path, const char *body)
 	chmod(path, 0644);
 }
 
-static const char *read_text(const char *path)
-{
-	static char buf[8192];
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	assert_non_null(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return buf;
-}
-
-/* expand - json with "@/" standing for root + "/" into out (size n). */
-static void expand(const char *json, const char *root, char *out, size_t n)
-{
-	size_t len = 0, rl = strlen(root);
-
-	for (const char *c = json; *c != '\0' && len + rl + 2 < n; c++) {
-		if (c[0] == '@' && c[1] == '/') {
-			memcpy(out + len, root, rl);
-			len += rl;
-		} else {
-			out[len++] = *c;
-		}
-	}
-	out[len] = '\0';
-}
 
 /* run_step - status, plan, check, and write the planned files back. */
 static void run_step(const struct mt_profile *p, json_t *state, const struct step *st,
@@ -166,7 +138,6 @@ static void run_step(const struct mt_profile *p, json_t *state, const struct ste
 {
 	struct mt_service *svc = calloc(1, sizeof(*svc));
 	struct plan *pl = calloc(1, sizeof(*pl));
-	char want_text[4096];
 	json_t *want;
 
 	snprintf(svc->name, sizeof(svc->name), "courier");
@@ -174,13 +145,12 @@ static void run_step(const struct mt_profile *p, json_t *state, const struct ste
 	plan_and_write(&courier_adapter, p, svc, st->floor, st->ciphers, state, pl);
 	for (int i = 0; i < 2; i++)
 		assert_string_equal(read_text(paths[i]), st->after);
-	expand(st->state, root, want_text, sizeof(want_text));
-	want = json_loads(want_text, 0, NULL);
+	want = json_loads(expand(st->state, root), 0, NULL);
 	assert_non_null(want);
 	if (!json_equal(want, state)) {
 		char *got = json_dumps(state, JSON_SORT_KEYS);
 
-		fail_msg("state %s, want %s", got, want_text);
+		fail_msg("state %s, want %s", got, st->state);
 	}
 	json_decref(want);
 	plan_free(pl);

@@ -286,37 +286,6 @@ struct step {
 	const char *warning;
 };
 
-/* read_text - the whole file (static buffer). */
-static const char *read_text(const char *path)
-{
-	static char buf[16384];
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	assert_non_null(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return buf;
-}
-
-/* expand - text with "@/" standing for root + "/" (static buffer). */
-static const char *expand(const char *text, const char *root)
-{
-	static char buf[16384];
-	size_t n = 0;
-
-	for (const char *c = text; *c != '\0' && n + strlen(root) + 2 < sizeof(buf); c++) {
-		if (c[0] == '@' && c[1] == '/') {
-			memcpy(buf + n, root, strlen(root));
-			n += strlen(root);
-		} else {
-			buf[n++] = *c;
-		}
-	}
-	buf[n] = '\0';
-	return buf;
-}
 
 /* run_step - status, plan, check, and write the planned files back. */
 static void run_step(const struct tree *t, const struct mt_profile *p, json_t *state,
