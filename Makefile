@@ -83,3 +83,8 @@ install: $(HELPER)
 
 clean:
 	rm -f helper/*.o $(LIB) $(HELPER) $(FAULT_HELPER) $(TEST_BIN)
+
+# Parts of the build that have their own file: mk/package.mk (the Plesk extension's zip),
+# mk/fuzz.mk (libFuzzer targets), mk/hardening.mk (allocation-failure and hostile-input builds).
+# Each may add prerequisites to clean (`clean: fuzz-clean`) and its own .PHONY targets.
+-include mk/*.mk
