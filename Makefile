@@ -9,7 +9,7 @@ VERSION   := 0.3.0
 CC        ?= cc
 PREFIX    ?= /usr/local
 DESTDIR   ?=
-PKGS      := openssl jansson uuid
+PKGS      := openssl jansson uuid zlib
 
 WARN      := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -Wpointer-arith -Wvla
@@ -75,6 +75,7 @@ asan: deps
 bench: all
 	./bench/status
 	./bench/probe
+	./bench/diagnose
 
 install: $(HELPER)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8

@@ -11,6 +11,7 @@
 
 #include "actions.h"
 #include "diag.h"
+#include "logfilter.h"
 #include "logscan.h"
 #include "reply.h"
 
@@ -86,7 +87,7 @@ int act_diagnose(struct mt_ctx *ctx, struct mt_err *err)
 	int rotated = 0, has_since, has_until, read_ok = 0, tried = 0;
 	json_int_t top = DIAGNOSE_TOP_DEFAULT;
 	time_t since = 0, until = 0, now = time(NULL);
-	struct logscan_stats st = { 0, 0, 0 };
+	struct logscan_stats st = { 0, 0, 0, 0 };
 	struct tm tm;
 	struct diag *d;
 	json_t *logs, *path;
@@ -132,7 +133,7 @@ int act_diagnose(struct mt_ctx *ctx, struct mt_err *err)
 		if (!json_is_string(path))
 			continue;
 		tried++;
-		if (logscan_file(json_string_value(path), diag_line, d, &st, &e) == 0) {
+		if (logscan_file(json_string_value(path), logfilter_next, diag_line, d, &st, &e) == 0) {
 			read_ok++;
 			continue;
 		}

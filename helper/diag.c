@@ -130,8 +130,6 @@ void diag_line(const char *line, size_t len, void *arg)
 	struct logline l;
 	int c = -1;
 
-	if (!logline_maybe_tls(line, len))
-		return;
 	if (logline_parse(line, len, d->year, &l) < 0)
 		return;
 	if (l.kind == LOGLINE_NONE || l.service <= LOGLINE_SVC_NONE || l.service >= DIAG_NSVC)

@@ -58,8 +58,8 @@ struct logline {
  * when out is NULL or line is NULL with len > 0. Allocation-free. */
 int logline_parse(const char *line, size_t len, int year_hint, struct logline *out);
 
-/* logline_maybe_tls - cheap literal prefilter: false only for lines that
- * logline_parse classifies as LOGLINE_NONE. */
+/* logline_maybe_tls - the literal prefilter (logfilter.h) on one line:
+ * false only for lines that logline_parse classifies as LOGLINE_NONE. */
 int logline_maybe_tls(const char *line, size_t len);
 
 /* logline_kind_name, logline_reason_name, logline_service_name - stable

@@ -1,6 +1,7 @@
 /*
  * logscan.c - stream a log file line by line (see logscan.h).
  */
+#define _GNU_SOURCE
 #include "logscan.h"
 
 #include <errno.h>
@@ -9,6 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
+
+#include "logfilter.h"
 
 /* The splitter: one buffer of 2 * block bytes; the carried partial line
  * (always < block bytes) sits at its start, new data is appended. */
@@ -17,6 +21,7 @@ struct splitter {
 	size_t block;
 	size_t have;     /* bytes in buf */
 	int skipping;    /* inside a line longer than block: drop to its "\n" */
+	logscan_filter filter;
 	logscan_fn fn;
 	void *arg;
 	struct logscan_stats *st;
@@ -26,28 +31,50 @@ static void emit(struct splitter *s, const char *line, size_t len)
 {
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
-	s->st->lines++;
 	s->fn(line, len, s->arg);
 }
 
-/* consume - split buf[0..have); keep the tail that has no "\n" yet. */
-static void consume(struct splitter *s)
+/* emit_region - hand on the lines of [p, end) (end[-1] is "\n") that the
+ * filter lets through; with no filter, every line. */
+static void emit_region(struct splitter *s, const char *p, const char *end)
 {
-	const char *p = s->buf, *end = s->buf + s->have;
-	const char *nl;
+	while (p < end) {
+		const char *hit = s->filter != NULL ? s->filter(p, end) : p;
+		const char *start, *nl;
 
-	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-		if (s->skipping)
-			s->skipping = 0;
-		else
-			emit(s, p, (size_t)(nl - p));
+		if (hit == NULL)
+			return;
+		start = hit > p ? memrchr(p, '\n', (size_t)(hit - p)) : NULL;
+		start = start != NULL ? start + 1 : p;
+		nl = memchr(hit, '\n', (size_t)(end - hit));
+		emit(s, start, (size_t)(nl - start));
 		p = nl + 1;
 	}
-	s->have = (size_t)(end - p);
+}
+
+/* consume - count and hand on the whole lines in buf[0..have); keep the
+ * tail that has no "\n" yet at the start of buf. */
+static void consume(struct splitter *s)
+{
+	char *p = s->buf, *end = s->buf + s->have, *last;
+
 	if (s->skipping) {
-		s->have = 0;
-		return;
+		char *nl = memchr(p, '\n', s->have);
+
+		if (nl == NULL) {
+			s->have = 0;
+			return;
+		}
+		s->skipping = 0;
+		p = nl + 1;
 	}
+	last = memrchr(p, '\n', (size_t)(end - p));
+	if (last != NULL) {
+		s->st->lines += logfilter_newlines(p, last + 1);
+		emit_region(s, p, last + 1);
+		p = last + 1;
+	}
+	s->have = (size_t)(end - p);
 	if (s->have >= s->block) {   /* no "\n" within a whole block */
 		s->st->long_lines++;
 		s->skipping = 1;
@@ -60,14 +87,17 @@ static void consume(struct splitter *s)
 
 static void finish(struct splitter *s)
 {
-	if (!s->skipping && s->have > 0)
-		emit(s, s->buf, s->have);
+	if (!s->skipping && s->have > 0) {
+		s->st->lines++;
+		if (s->filter == NULL || s->filter(s->buf, s->buf + s->have) != NULL)
+			emit(s, s->buf, s->have);
+	}
 	s->have = 0;
 	s->skipping = 0;
 }
 
-static int splitter_init(struct splitter *s, size_t block, logscan_fn fn, void *arg,
-			 struct logscan_stats *st)
+static int splitter_init(struct splitter *s, size_t block, logscan_filter filter, logscan_fn fn,
+			 void *arg, struct logscan_stats *st)
 {
 	memset(s, 0, sizeof(*s));
 	if (block == 0 || block > LOGSCAN_BLOCK)
@@ -76,19 +106,20 @@ static int splitter_init(struct splitter *s, size_t block, logscan_fn fn, void *
 	if (s->buf == NULL)
 		return -1;
 	s->block = block;
+	s->filter = filter;
 	s->fn = fn;
 	s->arg = arg;
 	s->st = st;
 	return 0;
 }
 
-int logscan_buf(const char *buf, size_t len, size_t block, logscan_fn fn, void *arg,
-		struct logscan_stats *st)
+int logscan_buf(const char *buf, size_t len, size_t block, logscan_filter filter,
+		logscan_fn fn, void *arg, struct logscan_stats *st)
 {
 	struct splitter s;
 	size_t off = 0;
 
-	if (splitter_init(&s, block, fn, arg, st) != 0)
+	if (splitter_init(&s, block, filter, fn, arg, st) != 0)
 		return -1;
 	while (off < len) {
 		size_t n = len - off < s.block ? len - off : s.block;
@@ -104,13 +135,70 @@ int logscan_buf(const char *buf, size_t len, size_t block, logscan_fn fn, void *
 	return 0;
 }
 
-int logscan_file(const char *path, logscan_fn fn, void *arg, struct logscan_stats *st,
-		 struct mt_err *err)
+/* read_plain - fd's first size bytes (never more: the file may grow) into
+ * the splitter. Returns 0 or -1 with errno set. */
+static int read_plain(struct splitter *s, int fd, unsigned long long size)
 {
-	struct splitter s;
+	while (size > 0) {
+		size_t want = s->block < size ? s->block : (size_t)size;
+		ssize_t n = read(fd, s->buf + s->have, want);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)   /* truncated while read */
+			break;
+		s->have += (size_t)n;
+		size -= (unsigned long long)n;
+		s->st->bytes += (unsigned long long)n;
+		consume(s);
+	}
+	return 0;
+}
+
+/* read_gzip - decompress fd (borrowed: duplicated for zlib, which closes
+ * its copy) into the splitter. Returns 0, or -1 with a message in *why. */
+static int read_gzip(struct splitter *s, int fd, const char **why)
+{
+	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0), n, rc = 0, zerr;
+	gzFile gz = copy >= 0 ? gzdopen(copy, "rb") : NULL;
+
+	if (gz == NULL) {
+		if (copy >= 0)
+			close(copy);
+		*why = "cannot start decompression";
+		return -1;
+	}
+	gzbuffer(gz, 128u << 10);
+	while ((n = gzread(gz, s->buf + s->have, (unsigned)s->block)) > 0) {
+		s->have += (size_t)n;
+		s->st->bytes += (unsigned long long)n;
+		consume(s);
+	}
+	if (n < 0 || (gzerror(gz, &zerr), zerr != Z_OK && zerr != Z_BUF_ERROR)) {
+		*why = "corrupt gzip data";
+		rc = -1;
+	}
+	gzclose_r(gz);
+	return rc;
+}
+
+/* is_gzip - whether fd's content starts with the gzip magic bytes. */
+static int is_gzip(int fd)
+{
+	unsigned char magic[2];
+
+	return pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+}
+
+int logscan_file(const char *path, logscan_filter filter, logscan_fn fn, void *arg,
+		 struct logscan_stats *st, struct mt_err *err)
+{
+	struct splitter s = { 0 };
 	struct stat sb;
-	unsigned long long left;
-	int fd;
+	const char *why = NULL;
+	int fd, rc = -1;
 
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
@@ -119,37 +207,30 @@ int logscan_file(const char *path, logscan_fn fn, void *arg, struct logscan_stat
 	}
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
 		mt_err_set(err, "io_error", "log %s is not a regular file", path);
-		close(fd);
-		return -1;
+		goto out;
 	}
-	if (splitter_init(&s, LOGSCAN_BLOCK, fn, arg, st) != 0) {
+	if (splitter_init(&s, LOGSCAN_BLOCK, filter, fn, arg, st) != 0) {
 		mt_err_set(err, "io_error", "out of memory reading log %s", path);
-		close(fd);
-		return -1;
+		goto out;
 	}
-	left = (unsigned long long)sb.st_size;   /* never past the size at open */
-	while (left > 0) {
-		size_t want = s.block < left ? s.block : (size_t)left;
-		ssize_t n = read(fd, s.buf + s.have, want);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			mt_err_set(err, "io_error", "cannot read log %s: %s", path, strerror(errno));
-			finish(&s);
-			free(s.buf);
-			close(fd);
-			return -1;
-		}
-		if (n == 0)   /* truncated while read */
-			break;
-		s.have += (size_t)n;
-		left -= (unsigned long long)n;
-		st->bytes += (unsigned long long)n;
-		consume(&s);
+	if (is_gzip(fd) ? read_gzip(&s, fd, &why) != 0 : read_plain(&s, fd, (unsigned long long)sb.st_size) != 0) {
+		mt_err_set(err, "io_error", "cannot read log %s: %s", path, why != NULL ? why : strerror(errno));
+		goto out;
 	}
-	finish(&s);
-	free(s.buf);
+	st->files++;
+	rc = 0;
+out:
+	if (s.buf != NULL) {
+		finish(&s);
+		free(s.buf);
+	}
 	close(fd);
-	return 0;
+	return rc;
+}
+
+time_t logscan_mtime(const char *path)
+{
+	struct stat sb;
+
+	return lstat(path, &sb) == 0 ? sb.st_mtime : (time_t)-1;
 }

@@ -48,11 +48,11 @@ static void skip_headers(const char *line, size_t len, void *arg)
 static struct diag *scan(const char *path, int has_since, time_t since, int has_until, time_t until)
 {
 	struct diag *d = diag_new(has_since, since, has_until, until, YEAR);
-	struct logscan_stats st = { 0, 0, 0 };
+	struct logscan_stats st = { 0, 0, 0, 0 };
 	struct mt_err err = { 0 };
 
 	assert_non_null(d);
-	assert_int_equal(logscan_file(path, skip_headers, d, &st, &err), 0);
+	assert_int_equal(logscan_file(path, NULL, skip_headers, d, &st, &err), 0);
 	assert_true(st.lines > 0);
 	assert_int_equal(st.long_lines, 0);
 	return d;
@@ -135,14 +135,14 @@ static void test_courier_cells(void **state)
 static void test_all_json(void **state)
 {
 	struct diag *d = diag_new(0, 0, 0, 0, YEAR);
-	struct logscan_stats st = { 0, 0, 0 };
+	struct logscan_stats st = { 0, 0, 0, 0 };
 	struct mt_err err = { 0 };
 	json_t *o = json_object();
 
 	(void)state;
-	assert_int_equal(logscan_file(FIXDIR "/postfix-cells.log", skip_headers, d, &st, &err), 0);
-	assert_int_equal(logscan_file(FIXDIR "/dovecot-cells.log", skip_headers, d, &st, &err), 0);
-	assert_int_equal(logscan_file(FIXDIR "/courier-cells.log", skip_headers, d, &st, &err), 0);
+	assert_int_equal(logscan_file(FIXDIR "/postfix-cells.log", NULL, skip_headers, d, &st, &err), 0);
+	assert_int_equal(logscan_file(FIXDIR "/dovecot-cells.log", NULL, skip_headers, d, &st, &err), 0);
+	assert_int_equal(logscan_file(FIXDIR "/courier-cells.log", NULL, skip_headers, d, &st, &err), 0);
 	assert_int_equal(st.lines, 1080 + 388 + 336);   /* wc -l */
 	assert_int_equal(diag_fail_total(d, 0, 0), 63 + 68 + 12);
 	assert_int_equal(diag_fail_total(d, R_OLD, 0), 57 + 42 + 10);
@@ -219,13 +219,13 @@ static void test_truncated_last_line(void **state)
 {
 	const char buf[] = "one\r\ntwo\nthree";
 	struct collect c = { 0 };
-	struct logscan_stats st = { 0, 0, 0 };
+	struct logscan_stats st = { 0, 0, 0, 0 };
 
 	(void)state;
 	for (size_t block = 1; block <= 16; block++) {
 		memset(&c, 0, sizeof(c));
 		memset(&st, 0, sizeof(st));
-		assert_int_equal(logscan_buf(buf, sizeof(buf) - 1, block, collect, &c, &st), 0);
+		assert_int_equal(logscan_buf(buf, sizeof(buf) - 1, block, NULL, collect, &c, &st), 0);
 		if (block > 5) {   /* every line fits in a block */
 			assert_int_equal(c.n, 3);
 			assert_int_equal(c.lens[0], 3);   /* "\r" dropped */
@@ -242,14 +242,14 @@ static void test_long_line(void **state)
 	size_t big = 3u << 20;
 	char *buf = malloc(big + 32);
 	struct collect c = { 0 };
-	struct logscan_stats st = { 0, 0, 0 };
+	struct logscan_stats st = { 0, 0, 0, 0 };
 
 	(void)state;
 	assert_non_null(buf);
 	memcpy(buf, "a\n", 2);
 	memset(buf + 2, 'x', big);
 	memcpy(buf + 2 + big, "\nb\n", 3);
-	assert_int_equal(logscan_buf(buf, big + 5, LOGSCAN_BLOCK, collect, &c, &st), 0);
+	assert_int_equal(logscan_buf(buf, big + 5, LOGSCAN_BLOCK, NULL, collect, &c, &st), 0);
 	assert_int_equal(c.n, 2);
 	assert_int_equal(c.lens[0], 1);
 	assert_int_equal(c.lens[1], 1);
@@ -263,20 +263,20 @@ static void test_nul_bytes(void **state)
 	const char buf[] = "Nov 30 01:54:58 vm postfix/smtpd[1]: \0warning: TLS library problem\n\0\0\n";
 	struct diag *d = diag_new(0, 0, 0, 0, YEAR);
 	struct collect c = { 0 };
-	struct logscan_stats st = { 0, 0, 0 };
+	struct logscan_stats st = { 0, 0, 0, 0 };
 
 	(void)state;
-	assert_int_equal(logscan_buf(buf, sizeof(buf) - 1, 128, collect, &c, &st), 0);
+	assert_int_equal(logscan_buf(buf, sizeof(buf) - 1, 128, NULL, collect, &c, &st), 0);
 	assert_int_equal(c.n, 2);
 	assert_int_equal(c.lens[1], 2);
 	assert_int_equal(c.lens[0], (const char *)memchr(buf, '\n', sizeof(buf)) - buf);  /* NUL inside */
 	memset(&c, 0, sizeof(c));
 	memset(&st, 0, sizeof(st));
-	assert_int_equal(logscan_buf(buf, sizeof(buf) - 1, 16, collect, &c, &st), 0);
+	assert_int_equal(logscan_buf(buf, sizeof(buf) - 1, 16, NULL, collect, &c, &st), 0);
 	assert_int_equal(c.n, 1);                   /* line 1 is longer than a block */
 	assert_int_equal(st.long_lines, 1);
 	memset(&st, 0, sizeof(st));
-	assert_int_equal(logscan_buf(buf, sizeof(buf) - 1, LOGSCAN_BLOCK, diag_line, d, &st), 0);
+	assert_int_equal(logscan_buf(buf, sizeof(buf) - 1, LOGSCAN_BLOCK, NULL, diag_line, d, &st), 0);
 	assert_int_equal(st.lines, 2);
 	diag_free(d);
 }
@@ -285,7 +285,7 @@ static void test_files(void **state)
 {
 	char dir[] = "/tmp/test_diag.XXXXXX", path[64], link[64];
 	struct collect c = { 0 };
-	struct logscan_stats st = { 0, 0, 0 };
+	struct logscan_stats st = { 0, 0, 0, 0 };
 	struct mt_err err = { 0 };
 	int fd;
 
@@ -295,21 +295,21 @@ static void test_files(void **state)
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
 	assert_true(fd >= 0);
 	close(fd);
-	assert_int_equal(logscan_file(path, collect, &c, &st, &err), 0);
+	assert_int_equal(logscan_file(path, NULL, collect, &c, &st, &err), 0);
 	assert_int_equal(c.n, 0);
 	assert_int_equal(st.bytes, 0);
 
 	snprintf(link, sizeof(link), "%s/link.log", dir);
 	assert_int_equal(symlink(path, link), 0);
-	assert_int_equal(logscan_file(link, collect, &c, &st, &err), -1);   /* never followed */
+	assert_int_equal(logscan_file(link, NULL, collect, &c, &st, &err), -1);   /* never followed */
 	assert_string_equal(err.code, "io_error");
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(logscan_file(dir, collect, &c, &st, &err), -1);    /* not a regular file */
+	assert_int_equal(logscan_file(dir, NULL, collect, &c, &st, &err), -1);    /* not a regular file */
 	assert_string_equal(err.code, "io_error");
 	unlink(link);
 	unlink(path);
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(logscan_file(path, collect, &c, &st, &err), -1);   /* missing */
+	assert_int_equal(logscan_file(path, NULL, collect, &c, &st, &err), -1);   /* missing */
 	assert_string_equal(err.code, "io_error");
 	assert_non_null(strstr(err.message, "empty.log"));
 	rmdir(dir);
@@ -335,7 +335,7 @@ static void grow_cb(const char *line, size_t len, void *arg)
 static void test_growing(void **state)
 {
 	char path[] = "/tmp/test_diag_grow.XXXXXX";
-	struct logscan_stats st = { 0, 0, 0 };
+	struct logscan_stats st = { 0, 0, 0, 0 };
 	struct mt_err err = { 0 };
 	struct grow g = { 0, 0 };
 
@@ -343,7 +343,7 @@ static void test_growing(void **state)
 	g.fd = mkstemp(path);
 	assert_true(g.fd >= 0);
 	assert_int_equal(write(g.fd, "a\nb\nc\n", 6), 6);
-	assert_int_equal(logscan_file(path, grow_cb, &g, &st, &err), 0);
+	assert_int_equal(logscan_file(path, NULL, grow_cb, &g, &st, &err), 0);
 	assert_int_equal(g.n, 3);
 	assert_int_equal(st.bytes, 6);
 	close(g.fd);
