@@ -1,8 +1,8 @@
 /*
  * act_diagnose.c - `diagnose`: stream the logs the profile names (never a
- * path from the request) through logscan into the diag aggregator; reply
- * per DESIGN.md §3 plus "stats". Reads only.
- * Not in this version: rotated files (.1, .gz): "rotated": true is refused.
+ * path from the request) and, with "rotated", their rotations (logset),
+ * oldest first, through logscan into the diag aggregator; reply per
+ * DESIGN.md §3 plus "stats". Reads only.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -13,6 +13,7 @@
 #include "diag.h"
 #include "logfilter.h"
 #include "logscan.h"
+#include "logset.h"
 #include "reply.h"
 
 #define DIAGNOSE_TOP_DEFAULT 20
@@ -81,79 +82,140 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-int act_diagnose(struct mt_ctx *ctx, struct mt_err *err)
+struct window {
+	int has_since, has_until;
+	time_t since, until;
+};
+
+/* parse_request - the request's since, until, rotated and top. */
+static int parse_request(json_t *params, struct window *w, int *rotated, json_int_t *top,
+			 struct mt_err *err)
 {
 	const char *since_s = NULL, *until_s = NULL;
-	int rotated = 0, has_since, has_until, read_ok = 0, tried = 0;
-	json_int_t top = DIAGNOSE_TOP_DEFAULT;
-	time_t since = 0, until = 0, now = time(NULL);
-	struct logscan_stats st = { 0, 0, 0, 0 };
-	struct tm tm;
-	struct diag *d;
-	json_t *logs, *path;
-	double t0 = now_ms();
-	size_t i;
 
-	if (request_unpack(ctx->req->params, err, "{s?s, s?s, s?b, s?I}", "since", &since_s,
-			   "until", &until_s, "rotated", &rotated, "top", &top) != 0)
+	if (request_unpack(params, err, "{s?s, s?s, s?b, s?I}", "since", &since_s,
+			   "until", &until_s, "rotated", rotated, "top", top) != 0)
 		return -1;
-	if (rotated) {
-		mt_err_set(err, "bad_request", "\"rotated\": true is not in this version");
-		return -1;
-	}
-	if (top < 1 || top > DIAG_TOP_MAX) {
+	if (*top < 1 || *top > DIAG_TOP_MAX) {
 		mt_err_set(err, "bad_request", "\"top\" must be 1 to %d", DIAG_TOP_MAX);
 		return -1;
 	}
-	has_since = since_s != NULL;
-	has_until = until_s != NULL;
-	if (has_since && parse_rfc3339(since_s, &since) != 0) {
+	w->has_since = since_s != NULL;
+	w->has_until = until_s != NULL;
+	if (w->has_since && parse_rfc3339(since_s, &w->since) != 0) {
 		mt_err_set(err, "bad_request", "\"since\" is not an RFC 3339 time");
 		return -1;
 	}
-	if (has_until && parse_rfc3339(until_s, &until) != 0) {
+	if (w->has_until && parse_rfc3339(until_s, &w->until) != 0) {
 		mt_err_set(err, "bad_request", "\"until\" is not an RFC 3339 time");
 		return -1;
 	}
-	if (has_since && has_until && since > until) {
+	if (w->has_since && w->has_until && w->since > w->until) {
 		mt_err_set(err, "bad_request", "\"since\" is after \"until\"");
 		return -1;
 	}
+	return 0;
+}
+
+struct reading {
+	struct logscan_stats st;
+	int tried, read_ok, skipped;
+};
+
+/* read_file - one log file into d, unless it ended before the window.
+ * A file that cannot be read is a warning. */
+static void read_file(struct mt_ctx *ctx, struct diag *d, const struct window *w,
+		      const char *path, struct reading *rd)
+{
+	struct mt_err e = { 0 };
+	time_t mtime = logscan_mtime(path);
+	char msg[700];
+
+	rd->tried++;
+	if (w->has_since && mtime != (time_t)-1 && mtime < w->since) {
+		rd->skipped++;   /* every line is older than the window */
+		rd->read_ok++;
+		return;
+	}
+	diag_set_file(d, mtime);
+	if (logscan_file(path, logfilter_next, diag_line, d, &rd->st, &e) == 0) {
+		rd->read_ok++;
+		return;
+	}
+	snprintf(msg, sizeof(msg), "%s", e.message);
+	mt_utf8_clean(msg);
+	reply_warn(ctx->reply, "log_unreadable", msg);
+}
+
+/* read_logs - every log of the profile (with its rotations) into d.
+ * Returns 0, or -1 with err (a bad log path, out of memory). */
+static int read_logs(struct mt_ctx *ctx, struct diag *d, const struct window *w, int rotated,
+		     struct reading *rd, struct mt_err *err)
+{
+	struct logset *ls = malloc(sizeof(*ls));
+	json_t *logs = profile_list(ctx->profile, NULL, "logs"), *path;
+	int rc = 0;
+	size_t i;
+
+	if (ls == NULL) {
+		mt_err_set(err, "internal", "out of memory");
+		return -1;
+	}
+	json_array_foreach(logs, i, path) {
+		if (!json_is_string(path))
+			continue;
+		if (logset_list(json_string_value(path), rotated, ls, err) != 0) {
+			rc = -1;
+			break;
+		}
+		if (ls->left_out > 0)
+			reply_warn(ctx->reply, "rotations_left_out",
+				   "only the newest rotations of a log are read: older ones are left out");
+		for (int k = 0; k < ls->n; k++)
+			read_file(ctx, d, w, ls->path[k], rd);
+	}
+	free(ls);
+	return rc;
+}
+
+int act_diagnose(struct mt_ctx *ctx, struct mt_err *err)
+{
+	struct window w = { 0, 0, 0, 0 };
+	struct reading rd;
+	int rotated = 0;
+	json_int_t top = DIAGNOSE_TOP_DEFAULT;
+	time_t now = time(NULL);
+	struct tm tm;
+	struct diag *d;
+	double t0 = now_ms();
+	int rc = -1;
+
+	memset(&rd, 0, sizeof(rd));
+	if (parse_request(ctx->req->params, &w, &rotated, &top, err) != 0)
+		return -1;
 	gmtime_r(&now, &tm);
-	d = diag_new(has_since, since, has_until, until, tm.tm_year + 1900);
+	d = diag_new(w.has_since, w.since, w.has_until, w.until, tm.tm_year + 1900);
 	if (d == NULL) {
 		mt_err_set(err, "internal", "out of memory");
 		return -1;
 	}
-	logs = profile_list(ctx->profile, NULL, "logs");
-	json_array_foreach(logs, i, path) {
-		struct mt_err e = { 0 };
-		char msg[600];
-
-		if (!json_is_string(path))
-			continue;
-		tried++;
-		if (logscan_file(json_string_value(path), logfilter_next, diag_line, d, &st, &e) == 0) {
-			read_ok++;
-			continue;
-		}
-		snprintf(msg, sizeof(msg), "%s", e.message);
-		mt_utf8_clean(msg);
-		reply_warn(ctx->reply, "log_unreadable", msg);
-	}
-	if (read_ok == 0) {
-		diag_free(d);
-		mt_err_set(err, "io_error", tried == 0 ? "the profile names no log" :
-			   "none of the %d log(s) the profile names could be read", tried);
-		return -1;
+	if (read_logs(ctx, d, &w, rotated, &rd, err) != 0)
+		goto out;
+	if (rd.read_ok == 0) {
+		mt_err_set(err, "io_error", rd.tried == 0 ? "the profile names no log" :
+			   "none of the %d log(s) the profile names could be read", rd.tried);
+		goto out;
 	}
 	if (diag_json(d, (int)top, ctx->reply) > 0)
 		reply_warn(ctx->reply, "versions_not_logged",
 			   "some services do not log negotiated versions: see \"visibility\"");
-	json_object_set_new(ctx->reply, "stats", json_pack("{s:I, s:I, s:I, s:I, s:f}",
-		"bytes", (json_int_t)st.bytes, "lines", (json_int_t)st.lines,
-		"long_lines_skipped", (json_int_t)st.long_lines,
+	json_object_set_new(ctx->reply, "stats", json_pack("{s:I, s:i, s:I, s:I, s:I, s:I, s:f}",
+		"files", (json_int_t)rd.st.files, "files_skipped", rd.skipped,
+		"bytes", (json_int_t)rd.st.bytes, "lines", (json_int_t)rd.st.lines,
+		"long_lines_skipped", (json_int_t)rd.st.long_lines,
 		"tls_lines", (json_int_t)diag_tls_lines(d), "ms", now_ms() - t0));
+	rc = 0;
+out:
 	diag_free(d);
-	return 0;
+	return rc;
 }

@@ -21,8 +21,14 @@ struct client {
 	unsigned long long fails[DIAG_NSVC][DIAG_NREASON];
 };
 
+/* The endpoint roles a log line can name (logline.role); 0: not told. */
+static const char *const roles[] = {
+	"", "smtp", "submission", "smtps", "imap", "imaps", "pop3", "pop3s",
+};
+#define NROLES (int)(sizeof(roles) / sizeof(roles[0]))
+
 struct failure {
-	int reason, service;
+	int reason, service, role;
 	int32_t client;               /* index in clients, -1 for no client */
 	unsigned long long count;
 	time_t first, last;
@@ -31,6 +37,8 @@ struct failure {
 struct diag {
 	int has_since, has_until, year;
 	time_t since, until;
+	time_t ref;      /* the file's mtime: no line is newer (year roll-over) */
+	long gmtoff;     /* local time minus UTC at ref, for syslog times */
 	unsigned long long tls_lines, dropped;
 	unsigned long long fail_tot[DIAG_NSVC][DIAG_NREASON];
 	unsigned long long neg_tot[DIAG_NSVC][DIAG_NVER];
@@ -62,6 +70,7 @@ struct diag *diag_new(int has_since, time_t since, int has_until, time_t until, 
 	d->has_until = has_until;
 	d->until = until;
 	d->year = year_hint;
+	d->ref = (time_t)-1;
 	memset(d->chash, 0xff, sizeof(d->chash));
 	memset(d->fhash, 0xff, sizeof(d->fhash));
 	return d;
@@ -91,25 +100,28 @@ static int client_find(struct diag *d, const char *ip, int add)
 	return d->nclients++;
 }
 
-static uint32_t fkey(int reason, int service, int client)
+static uint32_t fkey(int reason, int service, int role, int client)
 {
 	uint32_t h = 2166136261u;
 
 	h = (h ^ (uint32_t)reason) * 16777619u;
 	h = (h ^ (uint32_t)service) * 16777619u;
+	h = (h ^ (uint32_t)role) * 16777619u;
 	h = (h ^ (uint32_t)(client + 1)) * 16777619u;
 	h ^= h >> 15;
 	return h & (HASH_SLOTS - 1);
 }
 
-static struct failure *failure_find(struct diag *d, int reason, int service, int client, int add)
+static struct failure *failure_find(struct diag *d, int reason, int service, int role,
+				     int client, int add)
 {
-	uint32_t h = fkey(reason, service, client);
+	uint32_t h = fkey(reason, service, role, client);
 	struct failure *f;
 
 	while (d->fhash[h] >= 0) {
 		f = &d->failures[d->fhash[h]];
-		if (f->reason == reason && f->service == service && f->client == client)
+		if (f->reason == reason && f->service == service && f->role == role &&
+		    f->client == client)
 			return f;
 		h = (h + 1) & (HASH_SLOTS - 1);
 	}
@@ -119,9 +131,43 @@ static struct failure *failure_find(struct diag *d, int reason, int service, int
 	memset(f, 0, sizeof(*f));
 	f->reason = reason;
 	f->service = service;
+	f->role = role;
 	f->client = client;
 	d->fhash[h] = d->nfailures++;
 	return f;
+}
+
+void diag_set_file(struct diag *d, time_t mtime)
+{
+	struct tm tm;
+
+	d->ref = mtime;
+	d->gmtoff = 0;
+	if (mtime == (time_t)-1 || localtime_r(&mtime, &tm) == NULL)
+		return;
+	d->year = tm.tm_year + 1900;
+	d->gmtoff = tm.tm_gmtoff;
+}
+
+/* local_time - a syslog time (local, without a year, read as UTC in d->year)
+ * to UTC. A time more than a day after the file's mtime is from the year
+ * before: the log spans New Year. */
+static void local_time(const struct diag *d, const char *line, size_t len, struct logline *l)
+{
+	struct logline prev;
+
+	if (d->ref != (time_t)-1 && l->time - d->gmtoff > d->ref + 86400 &&
+	    logline_parse(line, len, d->year - 1, &prev) >= 0 && prev.time != (time_t)-1)
+		l->time = prev.time;
+	l->time -= d->gmtoff;
+}
+
+static int role_index(const char *role)
+{
+	for (int i = 1; i < NROLES; i++)
+		if (strcmp(role, roles[i]) == 0)
+			return i;
+	return 0;
 }
 
 void diag_line(const char *line, size_t len, void *arg)
@@ -134,6 +180,8 @@ void diag_line(const char *line, size_t len, void *arg)
 		return;
 	if (l.kind == LOGLINE_NONE || l.service <= LOGLINE_SVC_NONE || l.service >= DIAG_NSVC)
 		return;
+	if (l.local)
+		local_time(d, line, len, &l);
 	if ((d->has_since || d->has_until) && l.time == (time_t)-1)
 		return;
 	if (d->has_since && l.time < d->since)
@@ -176,7 +224,7 @@ void diag_line(const char *line, size_t len, void *arg)
 		d->clients[c].fails[l.service][l.reason]++;
 	if (l.ip[0] != '\0' && c < 0)
 		return;   /* the client table is full: counted in the totals only */
-	struct failure *f = failure_find(d, l.reason, l.service, c, 1);
+	struct failure *f = failure_find(d, l.reason, l.service, role_index(l.role), c, 1);
 	if (f == NULL) {
 		d->dropped++;
 		return;
@@ -222,6 +270,7 @@ unsigned long long diag_neg_total(const struct diag *d, int service, int version
 
 unsigned long long diag_fail_count(const struct diag *d, int reason, int service, const char *client)
 {
+	unsigned long long n = 0;
 	int c = -1;
 
 	if (client != NULL && client[0] != '\0') {
@@ -229,8 +278,12 @@ unsigned long long diag_fail_count(const struct diag *d, int reason, int service
 		if (c < 0)
 			return 0;
 	}
-	const struct failure *f = failure_find((struct diag *)d, reason, service, c, 0);
-	return f == NULL ? 0 : f->count;
+	for (int role = 0; role < NROLES; role++) {
+		const struct failure *f = failure_find((struct diag *)d, reason, service, role, c, 0);
+
+		n += f == NULL ? 0 : f->count;
+	}
+	return n;
 }
 
 int diag_neg_clients(const struct diag *d, int service, int version)
@@ -333,6 +386,34 @@ static int by_crow(const void *a, const void *b)
 	return x->service - y->service;
 }
 
+/* not_tls_advice - what a non-TLS client on a TLS handshake usually means. */
+static const char *not_tls_advice(int role)
+{
+	const char *r = roles[role];
+
+	if (strcmp(r, "smtps") == 0 || strcmp(r, "imaps") == 0 || strcmp(r, "pop3s") == 0)
+		return "a client that does not speak TLS on this implicit-TLS port: usually its "
+		       "encryption type is set to STARTTLS or to none; on this port it must be "
+		       "SSL/TLS (or the client must use the STARTTLS port instead)";
+	return "the client did not start a TLS handshake: on an implicit-TLS port (465, 993, "
+	       "995) this is usually a client whose encryption type is set to STARTTLS or to "
+	       "none instead of SSL/TLS; elsewhere a scanner or a broken client";
+}
+
+/* ambiguous_why - why an ambiguous failure is not attributed to a reason. */
+static const char *ambiguous_why(int service)
+{
+	if (service == LOGLINE_SVC_DOVECOT)
+		return "Dovecot logs a TLS version rejected after IMAP STARTTLS only as "
+		       "\"syscall failed: Invalid argument\", which other I/O failures also log";
+	if (service == LOGLINE_SVC_COURIER)
+		return "Courier logs no reason for a failed STARTTLS (an IMAP session that ended "
+		       "without login or STARTTLS; a client that never tried looks the same) and "
+		       "GnuTLS says \"No supported cipher suites\" both for a version and for a "
+		       "cipher mismatch";
+	return "the log line does not name the cause";
+}
+
 static json_t *failures_json(const struct diag *d, int top)
 {
 	json_t *arr = json_array();
@@ -346,12 +427,19 @@ static json_t *failures_json(const struct diag *d, int top)
 	qsort(idx, (size_t)d->nfailures, sizeof(int), by_count);
 	for (int i = 0; i < d->nfailures && i < top; i++) {
 		const struct failure *f = &d->failures[idx[i]];
-
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:o, s:I, s:o, s:o}",
+		json_t *row = json_pack("{s:s, s:s, s:o, s:o, s:I, s:o, s:o}",
 			"reason", logline_reason_name(f->reason),
 			"service", logline_service_name(f->service),
+			"endpoint", f->role > 0 ? json_string(roles[f->role]) : json_null(),
 			"client", f->client < 0 ? json_null() : jclient(d->clients[f->client].ip),
-			"count", (json_int_t)f->count, "first", jtime(f->first), "last", jtime(f->last)));
+			"count", (json_int_t)f->count, "first", jtime(f->first), "last", jtime(f->last));
+
+		if (f->reason == LOGLINE_R_NOT_TLS)
+			json_object_set_new(row, "advice", json_string(not_tls_advice(f->role)));
+		if (f->reason == LOGLINE_R_AMBIGUOUS)
+			json_object_set_new(row, "why_ambiguous",
+					    json_string(ambiguous_why(f->service)));
+		json_array_append_new(arr, row);
 	}
 	free(idx);
 	return arr;

@@ -10,7 +10,9 @@
  * Must never: read files (logscan does), allocate per line.
  * Cross-line: a failure line without a client (Postfix "TLS library
  * problem") takes the last client logged by the same (service, pid).
- * Not yet: Courier STARTTLS with no reason, year roll-over of syslog times.
+ * Times: syslog times (local, no year) take the year and zone of the file's
+ * mtime (diag_set_file); a time more than a day after it is from the year
+ * before (a log that spans New Year).
  */
 #ifndef MT_DIAG_H
 #define MT_DIAG_H
@@ -34,6 +36,10 @@ struct diag;
  * NULL when out of memory. */
 struct diag *diag_new(int has_since, time_t since, int has_until, time_t until, int year_hint);
 void diag_free(struct diag *d);
+
+/* diag_set_file - the next lines come from a file modified at mtime
+ * ((time_t)-1: unknown, keep the year hint and read syslog times as UTC). */
+void diag_set_file(struct diag *d, time_t mtime);
 
 /* diag_line - add one line (a logscan_fn: arg is the struct diag). */
 void diag_line(const char *line, size_t len, void *arg);

@@ -516,6 +516,11 @@ static int kind_courier(struct span body, struct logline *out)
 	int r;
 
 	ip_after(out, body, "ip=[", 0);
+	/* IMAP STARTTLS: a session that neither logged in nor completed
+	 * STARTTLS ends as "Disconnected" without "starttls=1" (FACTS.md G9) */
+	if (sp_starts(body, "Disconnected, ip=[") && strcmp(out->role, "imap") == 0 &&
+	    sp_find(body, "starttls=1") == NULL)
+		return fail(out, LOGLINE_R_AMBIGUOUS);
 	if (!sp_starts(body, "ip=["))
 		return sp_find(body, "ip=[") != NULL ? session(out) : LOGLINE_NONE;
 	r = reason_of(body);
@@ -553,6 +558,7 @@ int logline_parse(const char *line, size_t len, int year_hint, struct logline *o
 	if (!logline_maybe_tls(s.p, s.n))
 		return LOGLINE_NONE;
 	used = ts_bsd(s, year_hint, &out->time);
+	out->local = used > 0;
 	if (used == 0)
 		used = ts_rfc3339(s, &out->time);
 	if (!find_service(sp_from(s, s.p + used), out, &body)) {

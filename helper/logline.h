@@ -6,8 +6,12 @@
  * TLS meaning of the line (FACTS.md §5, §10).
  * Must never: allocate, read files, keep state between calls, or read past
  * line + len (the line need not be NUL-terminated and may contain NULs).
- * Cross-line reasoning (Courier STARTTLS without a reason, Postfix
- * "SSL_accept error" followed by its reason) belongs to the aggregator.
+ * Cross-line reasoning (Postfix "SSL_accept error" followed by its reason)
+ * belongs to the aggregator. Courier gives no reason for a failed STARTTLS:
+ * an IMAP session that ends "Disconnected" without "starttls=1" (it never
+ * logged in and never completed STARTTLS) is a TLS failure, ambiguous
+ * because a client that connects and leaves without STARTTLS looks the
+ * same; POP3 sessions never show STARTTLS, so they are not classified.
  */
 #ifndef MT_LOGLINE_H
 #define MT_LOGLINE_H
@@ -42,6 +46,8 @@ enum logline_service {
 
 struct logline {
 	time_t time;    /* UTC; (time_t)-1 when the line has no timestamp */
+	int local;      /* 1: a syslog "Mmm dd HH:MM:SS" time, read as if UTC
+			   in year_hint: the caller corrects zone and year */
 	int service;    /* enum logline_service */
 	char role[16];  /* model role (smtp, submission, smtps, imap, imaps,
 			   pop3, pop3s) or "" when the line does not tell */
