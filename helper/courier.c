@@ -621,7 +621,7 @@ static int courier_query_tls_library(const struct mt_profile *p, char *buf, size
 	buf[0] = '\0';
 	if (bin == NULL)
 		return 0;
-	rc = safefile_read(bin, &f, err);
+	rc = safefile_read_flags(bin, &f, SAFEFILE_BINARY, err);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	elf = (struct cr_elf){ (const unsigned char *)f.data, f.len, 0 };

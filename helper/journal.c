@@ -131,21 +131,29 @@ static int valid_id(const char *id)
 	return strlen(id) == 36 && uuid_parse(id, u) == 0;
 }
 
-/* load_manifest - new reference: changes/<id>/manifest.json, or NULL. */
-static json_t *load_manifest(const char *state_dir, const char *id)
+/* load_manifest - new reference: changes/<id>/manifest.json, or NULL. A
+ * manifest that exists but cannot be trusted or parsed sets err (unsafe_file)
+ * when err is not NULL; a missing one (a change that died before writing
+ * it, having written no file) does not. */
+static json_t *load_manifest(const char *state_dir, const char *id, struct mt_err *err)
 {
 	char path[JOURNAL_DIR_MAX + 16];
 	struct safefile f;
-	struct mt_err err;
+	struct mt_err scratch;
 	json_t *m = NULL;
+	int rc;
 
 	snprintf(path, sizeof(path), "%s/changes/%s/manifest.json", state_dir, id);
-	if (safefile_read(path, &f, &err) != 0)
+	rc = safefile_read(path, &f, err ? err : &scratch);
+	if (rc != 0)
 		return NULL;
 	m = json_loadb(f.data, f.len, JSON_REJECT_DUPLICATES, NULL);
 	safefile_free(&f);
 	if (!json_is_object(m)) {
 		json_decref(m);
+		if (err != NULL)
+			mt_err_set(err, "unsafe_file", "%s is not a JSON object: the journal was damaged",
+				   path);
 		return NULL;
 	}
 	return m;
@@ -153,7 +161,7 @@ static json_t *load_manifest(const char *state_dir, const char *id)
 
 json_t *journal_load(const char *state_dir, const char *change_id, struct mt_err *err)
 {
-	json_t *m = valid_id(change_id) ? load_manifest(state_dir, change_id) : NULL;
+	json_t *m = valid_id(change_id) ? load_manifest(state_dir, change_id, NULL) : NULL;
 
 	if (m == NULL)
 		mt_err_set(err, "unknown_change", "no change \"%.40s\" in the journal", change_id);
@@ -173,7 +181,10 @@ static int newest_first(const void *a, const void *b)
 		      json_string_value(json_object_get(*x, "change_id")) ?: "");
 }
 
-json_t *journal_list(const char *state_dir)
+/* list_entries - new reference: every manifest, newest first. With err,
+ * a manifest that exists but is untrusted or damaged ends the listing:
+ * NULL with unsafe_file. Without, such entries are left out. */
+static json_t *list_entries(const char *state_dir, struct mt_err *err)
 {
 	char dir[MT_PATH_MAX + 16];
 	json_t *items[4 * JOURNAL_KEEP];
@@ -181,25 +192,44 @@ json_t *journal_list(const char *state_dir)
 	json_t *list = json_array();
 	struct dirent *e;
 	DIR *d;
+	int bad = 0;
 
 	snprintf(dir, sizeof(dir), "%s/changes", state_dir);
 	d = opendir(dir);
-	while (d != NULL && (e = readdir(d)) != NULL && n < sizeof(items) / sizeof(items[0]))
-		if (valid_id(e->d_name) && (items[n] = load_manifest(state_dir, e->d_name)) != NULL)
+	while (!bad && d != NULL && (e = readdir(d)) != NULL && n < sizeof(items) / sizeof(items[0])) {
+		if (!valid_id(e->d_name))
+			continue;
+		if (err != NULL)
+			err->code = NULL;
+		items[n] = load_manifest(state_dir, e->d_name, err);
+		if (items[n] != NULL)
 			n++;
+		else if (err != NULL && err->code != NULL)
+			bad = 1;
+	}
 	if (d != NULL)
 		closedir(d);
 	qsort(items, n, sizeof(items[0]), newest_first);
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(list, items[i]);
+	if (bad) {
+		json_decref(list);
+		return NULL;
+	}
 	return list;
+}
+
+json_t *journal_list(const char *state_dir)
+{
+	return list_entries(state_dir, NULL);
 }
 
 int journal_original(const char *state_dir, const char *change_id, json_t *file,
 		     struct safefile *f, struct mt_err *err)
 {
-	char path[JOURNAL_DIR_MAX + 32];
+	char path[JOURNAL_DIR_MAX + 32], hex[HASH_HEX_LEN];
 	const char *orig = json_string_value(json_object_get(file, "orig"));
+	json_t *want = json_object_get(file, "sha256_before");
 
 	memset(f, 0, sizeof(*f));
 	if (orig == NULL || strchr(orig, '/') != NULL) {
@@ -211,6 +241,13 @@ int journal_original(const char *state_dir, const char *change_id, json_t *file,
 	if (safefile_read(path, f, err) != 0) {
 		if (err->code == NULL)
 			mt_err_set(err, "io_error", "the journal lost %s", path);
+		return -1;
+	}
+	hash_sha256_hex(f->data, f->len, hex);
+	if (!json_is_string(want) || strcmp(hex, json_string_value(want)) != 0) {
+		mt_err_set(err, "unsafe_file", "%s does not hold the bytes its manifest recorded "
+			   "(sha256_before): the journal was tampered with", path);
+		safefile_free(f);
 		return -1;
 	}
 	return 0;
@@ -256,8 +293,53 @@ static int restore_state(const char *state_dir, json_t *m, struct mt_err *err)
 	return rc;
 }
 
+/* check_file_entry - one file of an open entry is what the journal could
+ * have written: well-typed fields, its original intact, and the file now
+ * holding either its bytes from before or the bytes the change wrote. */
+static int check_file_entry(const char *state_dir, const char *id, json_t *file,
+			    struct mt_err *err)
+{
+	const char *path = json_string_value(json_object_get(file, "path"));
+	const char *after = json_string_value(json_object_get(file, "sha256_after"));
+	const char *before = json_string_value(json_object_get(file, "sha256_before"));
+	int existed = json_is_true(json_object_get(file, "existed"));
+	char now[HASH_HEX_LEN];
+	struct safefile f;
+	int rc;
+
+	if (path == NULL || path[0] != '/' || after == NULL || before == NULL ||
+	    !json_is_boolean(json_object_get(file, "existed")) ||
+	    !json_is_integer(json_object_get(file, "uid")) || !json_is_integer(json_object_get(file, "gid")) ||
+	    json_integer_value(json_object_get(file, "mode")) & ~(json_int_t)07777 ||
+	    !json_is_integer(json_object_get(file, "mode"))) {
+		mt_err_set(err, "unsafe_file", "journal entry %s has a malformed file record", id);
+		return -1;
+	}
+	if (existed) {
+		if (journal_original(state_dir, id, file, &f, err) != 0)
+			return -1;
+		safefile_free(&f);
+	}
+	rc = safefile_read(path, &f, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		hash_sha256_hex(f.data, f.len, now);
+		safefile_free(&f);
+	}
+	if (rc == 1 ? (existed && after[0] != '\0') :
+	    (strcmp(now, after) != 0 && (!existed || strcmp(now, before) != 0))) {
+		mt_err_set(err, "unsafe_file", "%s holds neither its bytes from before journal entry %s "
+			   "nor what that change wrote: nothing restored (check it, then remove the "
+			   "entry by hand)", path, id);
+		return -1;
+	}
+	return 0;
+}
+
 /* recover_one - undo one open entry (m borrowed; updated and rewritten);
- * adds its services to services. */
+ * adds its services to services. Every file record is checked before the
+ * first is restored, so that a tampered entry changes nothing. */
 static int recover_one(const char *state_dir, json_t *m, json_t *services, struct mt_err *err)
 {
 	const char *id = json_string_value(json_object_get(m, "change_id"));
@@ -265,6 +347,13 @@ static int recover_one(const char *state_dir, json_t *m, json_t *services, struc
 	json_t *file;
 	size_t i;
 
+	if (id == NULL || !valid_id(id) || !json_is_array(json_object_get(m, "files"))) {
+		mt_err_set(err, "unsafe_file", "an open journal entry of %s/changes is malformed", state_dir);
+		return -1;
+	}
+	json_array_foreach(json_object_get(m, "files"), i, file)
+		if (check_file_entry(state_dir, id, file, err) != 0)
+			return -1;
 	snprintf(j.dir, sizeof(j.dir), "%s/changes/%s", state_dir, id);
 	json_array_foreach(json_object_get(m, "files"), i, file) {
 		if (journal_restore_file(state_dir, id, file, err) != 0) {
@@ -282,12 +371,19 @@ static int recover_one(const char *state_dir, json_t *m, json_t *services, struc
 
 int journal_recover(const char *state_dir, json_t **services, struct mt_err *err)
 {
-	json_t *list = journal_list(state_dir);
+	char changes[MT_PATH_MAX + 16];
+	json_t *list;
 	json_t *m;
 	size_t i;
 	int n = 0;
 
 	*services = json_array();
+	snprintf(changes, sizeof(changes), "%s/changes", state_dir);
+	if (atomicfile_mkdir(changes, 0700, err) != 0)
+		return -1;
+	list = list_entries(state_dir, err);
+	if (list == NULL)
+		return -1;
 	json_array_foreach(list, i, m) {
 		if (strcmp(json_string_value(json_object_get(m, "state")) ?: "", "open") != 0)
 			continue;

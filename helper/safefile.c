@@ -2,7 +2,8 @@
  * safefile.c - trusted, bounded, read-only file access for a root helper.
  *
  * Must never: follow a symlink, judge a file by its name instead of the fd
- * that is read, or read without a bound.
+ * that is read, block on a FIFO, read without a bound, or hand a parser
+ * text with a NUL byte or invalid UTF-8.
  */
 #define _GNU_SOURCE
 #include "safefile.h"
@@ -10,8 +11,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 int safefile_check_fd(int fd, const char *path, struct stat *st, struct mt_err *err)
@@ -46,7 +49,8 @@ static int read_all(int fd, const char *path, struct safefile *f, struct mt_err 
 	ssize_t n;
 
 	if (f->st.st_size < 0 || (size_t)f->st.st_size > SAFEFILE_MAX) {
-		mt_err_set(err, "io_error", "%s is larger than %u bytes", path, SAFEFILE_MAX);
+		mt_err_set(err, "unsafe_file", "%s is larger than %u bytes: no configuration file is",
+			   path, SAFEFILE_MAX);
 		return -1;
 	}
 	f->data = malloc(cap + 1);
@@ -75,28 +79,105 @@ static int read_all(int fd, const char *path, struct safefile *f, struct mt_err 
 	return 0;
 }
 
-int safefile_read(const char *path, struct safefile *f, struct mt_err *err)
+/* utf8_len - the length of the valid UTF-8 sequence at p (n bytes left),
+ * or 0: overlong forms, surrogates and code points above U+10FFFF are not. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	unsigned cp;
+	size_t len;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, cp = p[0] & 0x1fu;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, cp = p[0] & 0x0fu;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, cp = p[0] & 0x07u;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3fu);
+	}
+	if (len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
+		return 0;
+	if (len == 4 && (cp < 0x10000 || cp > 0x10ffff))
+		return 0;
+	return len;
+}
+
+int safefile_check_text(const char *path, const char *data, size_t len, struct mt_err *err)
+{
+	const unsigned char *p = (const unsigned char *)data;
+	size_t line = 1, i = 0, n;
+
+	while (i < len) {
+		if (p[i] == '\0') {
+			mt_err_set(err, "unsafe_file", "%s has a NUL byte on line %zu: not a text file",
+				   path, line);
+			return -1;
+		}
+		n = utf8_len(p + i, len - i);
+		if (n == 0) {
+			mt_err_set(err, "unsafe_file", "%s has bytes that are not UTF-8 on line %zu", path,
+				   line);
+			return -1;
+		}
+		line += p[i] == '\n';
+		i += n;
+	}
+	return 0;
+}
+
+/* open_nofollow - open path read-only without blocking and without
+ * following a symlink: none at all on the path where the kernel has
+ * openat2 (Linux 5.6), else none as the last component. */
+static int open_nofollow(const char *path, unsigned flags)
+{
+	const int oflags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+	struct open_how how = { .flags = oflags, .resolve = RESOLVE_NO_SYMLINKS };
+	int fd;
+
+	if (!(flags & SAFEFILE_PATH_LINKS)) {
+		fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+		if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
+			return fd;
+	}
+	return open(path, oflags);
+}
+
+int safefile_read_flags(const char *path, struct safefile *f, unsigned flags, struct mt_err *err)
 {
 	int fd;
 	int rc = -1;
 
 	memset(f, 0, sizeof(*f));
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = open_nofollow(path, flags);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 1;
 		if (errno == ELOOP)
-			mt_err_set(err, "unsafe_file", "%s is a symbolic link", path);
+			mt_err_set(err, "unsafe_file", "%s is a symbolic link or has one on its path", path);
 		else
 			mt_err_set(err, "io_error", "cannot open %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (safefile_check_fd(fd, path, &f->st, err) == 0 && read_all(fd, path, f, err) == 0)
+	if (safefile_check_fd(fd, path, &f->st, err) == 0 && read_all(fd, path, f, err) == 0 &&
+	    ((flags & SAFEFILE_BINARY) || safefile_check_text(path, f->data, f->len, err) == 0))
 		rc = 0;
 	close(fd);
 	if (rc != 0)
 		safefile_free(f);
 	return rc;
+}
+
+int safefile_read(const char *path, struct safefile *f, struct mt_err *err)
+{
+	return safefile_read_flags(path, f, 0, err);
 }
 
 void safefile_free(struct safefile *f)

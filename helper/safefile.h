@@ -1,9 +1,12 @@
 /*
  * safefile.h - opening files the helper trusts as root.
  *
- * A file is opened without following symlinks and judged on the open fd:
- * a regular file, one link, owned by root, not writable by group or others.
- * Reads are bounded. Nothing here ever writes.
+ * A file is opened without following symlinks (none on the whole path where
+ * the kernel has openat2) and judged on the open fd: a regular file, one
+ * link, owned by root, not writable by group or others, at most
+ * SAFEFILE_MAX bytes, and, unless read as binary, text: no NUL byte, valid
+ * UTF-8. Opening never blocks (a FIFO is refused, not waited on). Nothing
+ * here ever writes.
  */
 #ifndef MT_SAFEFILE_H
 #define MT_SAFEFILE_H
@@ -21,11 +24,25 @@ struct safefile {
 	struct stat st;    /* fstat of the fd that was read */
 };
 
-/* safefile_read - read a whole trusted file into f (data owned by f; free
- * with safefile_free). Returns 0; 1 when the file does not exist (f left
- * empty, no error set); -1 with unsafe_file (symlink, not regular, links,
- * owner, mode), or io_error (read failure, larger than SAFEFILE_MAX). */
+/* Flags of safefile_read_flags. */
+#define SAFEFILE_BINARY     1u  /* any bytes: no text checks (an ELF binary) */
+#define SAFEFILE_PATH_LINKS 2u  /* symlinks allowed before the last component
+				 * (a pidfile under /var/run -> /run) */
+
+/* safefile_read - read a whole trusted text file into f (data owned by f;
+ * free with safefile_free). Returns 0; 1 when the file does not exist (f
+ * left empty, no error set); -1 with unsafe_file (a symlink anywhere on the
+ * path, not regular, links, owner, mode, larger than SAFEFILE_MAX, a NUL
+ * byte, invalid UTF-8), or io_error (open or read failure). */
 int safefile_read(const char *path, struct safefile *f, struct mt_err *err);
+
+/* safefile_read_flags - safefile_read with SAFEFILE_* flags. */
+int safefile_read_flags(const char *path, struct safefile *f, unsigned flags, struct mt_err *err);
+
+/* safefile_check_text - 0 when data[0..len) has no NUL byte and is valid
+ * UTF-8 (no overlong form, surrogate or code point above U+10FFFF); else
+ * -1 with unsafe_file naming path and the line. */
+int safefile_check_text(const char *path, const char *data, size_t len, struct mt_err *err);
 
 /* safefile_free - release f's data; f may be zeroed or already freed. */
 void safefile_free(struct safefile *f);

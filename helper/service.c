@@ -21,7 +21,7 @@ static int pid_alive(const char *pidfile)
 	long pid;
 	int alive = 0;
 
-	if (safefile_read(pidfile, &f, &err) != 0)
+	if (safefile_read_flags(pidfile, &f, SAFEFILE_PATH_LINKS, &err) != 0)
 		return 0;
 	errno = 0;
 	pid = strtol(f.data, &end, 10);

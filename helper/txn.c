@@ -190,9 +190,15 @@ static int write_file(const struct plan_file *f, struct mt_err *err)
 				f->before.st.st_gid, f->before.st.st_mode & 07777, err);
 }
 
-/* restore_file - f's original bytes, owner and mode (or no file). */
+/* restore_file - f's original bytes, owner and mode (or no file). A file
+ * that still holds them (never written) is left alone: rewriting it could
+ * fail on the full disk that stopped the change. */
 static int restore_file(const struct plan_file *f, struct mt_err *err)
 {
+	struct mt_err same = { 0 };
+
+	if (unchanged_on_disk(f, &same))
+		return 0;
 	if (!f->existed)
 		return unlink(f->path) == 0 || !safefile_exists(f->path) ? 0 : -1;
 	return atomicfile_write(f->path, f->before.data, f->before.len, f->before.st.st_uid,
@@ -239,8 +245,11 @@ static int undo(struct txn *t, const struct journal *j, struct mt_err *err)
 	if (restore_state(t, &rerr) != 0)
 		failed = 1;
 	if (failed) {
-		mt_err_set(err, "rollback_failed", "the change failed (%.200s) and its files could not all be "
-			   "restored: the originals are in %s (manifest.json lists them)", err->message, j->dir);
+		char why[256];
+
+		mt_strlcpy(why, err->message, sizeof(why));  /* err->message is also the output */
+		mt_err_set(err, "rollback_failed", "the change failed (%s) and its files could not all be "
+			   "restored: the originals are in %s (manifest.json lists them)", why, j->dir);
 		return -1;
 	}
 	for (size_t i = 0; i < t->nsvcs; i++)
