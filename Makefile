@@ -5,7 +5,7 @@
 #   make asan       the tests again under AddressSanitizer + UBSan
 #   make install PREFIX=/usr/local DESTDIR=
 
-VERSION   := 0.3.0
+VERSION   := 0.4.0
 CC        ?= cc
 PREFIX    ?= /usr/local
 DESTDIR   ?=
