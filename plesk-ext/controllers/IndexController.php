@@ -73,6 +73,7 @@ class IndexController extends pm_Controller_Action
             return;
         }
         $this->view->preview = $reply;
+        $this->view->change = $change;
         if (($reply['dry_run'] ?? false) === true) {
             $this->view->confirmForm = Modules_MailTls_Forms::confirm($change);
         } else {
