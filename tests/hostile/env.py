@@ -101,6 +101,10 @@ def hostile_env():
         "GCONV_PATH": evil_tmp, "BASH_ENV": os.path.join(evil_tmp, "rc"), "ENV": os.path.join(evil_tmp, "rc"),
         "PYTHONPATH": evil_tmp, "PYTHONSTARTUP": os.path.join(evil_tmp, "rc"), "MT_FAULT": "after_journal",
         "SHELLOPTS": "xtrace", "PS4": "$(touch " + MARKER + ")",
+        # Under make asan: keep its options; a preload library ahead of the ASan runtime is
+        # what this test is about, not a link-order mistake.
+        **({"ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"}
+           if "ASAN_OPTIONS" in os.environ else {}),
     }
 
 
