@@ -1,7 +1,7 @@
 # mail-tls - build, test, demo, install.
 #   make            build helper/mail-tls-helper
 #   make test       install missing Debian packages, unit + golden + sandbox tests
-#   make demo       start the loopback sandbox, show capabilities and status, stop it
+#   make demo       the main job end to end on the loopback sandbox of real mail servers
 #   make asan       the tests again under AddressSanitizer + UBSan
 #   make install PREFIX=/usr/local DESTDIR=
 
@@ -42,10 +42,11 @@ $(LIB): $(LIB_OBJ)
 $(HELPER): $(MAIN_SRC:.c=.o) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(FAULT_HELPER): helper/*.c helper/*.h
+$(FAULT_HELPER): helper/*.c helper/*.h Makefile
 	$(CC) $(CFLAGS) -DMT_FAULT_INJECTION $(LDFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)
 
-helper/%.o: helper/%.c helper/*.h
+# Objects depend on the Makefile too: VERSION and the flags live here.
+helper/%.o: helper/%.c helper/*.h Makefile
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 tests/unit/test_%: tests/unit/test_%.c $(wildcard tests/unit/*.h tests/unit/*.inc) $(LIB)
