@@ -11,7 +11,7 @@
  *   --set -reapply [-dry-run]
  *   --compliance -enable|-disable [-service S] [-dry-run]
  *   --probe [-endpoint service/role[,...]]
- *   --diagnose [-since 2026-11-29T00:00:00Z] [-top N]
+ *   --diagnose [-since 2026-11-29T00:00:00Z] [-until T] [-rotated] [-top N]
  *   --history [-limit N]
  *   --rollback -change-id ID|last [-dry-run]
  *   --json '{"api": 1, "action": "status"}'     a raw protocol request, passed through as it is
@@ -42,9 +42,9 @@ class Modules_MailTls_ApiCli extends pm_Hook_ApiCli
         $this->reply('probe', compact('endpoint', 'timeoutMs'));
     }
 
-    public function diagnoseCommand($since = null, $top = null)
+    public function diagnoseCommand($since = null, $until = null, $rotated = null, $top = null)
     {
-        $this->reply('diagnose', compact('since', 'top'));
+        $this->reply('diagnose', compact('since', 'until', 'rotated', 'top'));
     }
 
     public function historyCommand($limit = null)

@@ -9,7 +9,7 @@
  *               [dry-run] [verify] [restart R]
  *   compliance  enable | disable; [service S] [dry-run]
  *   probe       [endpoint service/role[,service/role...]] [timeout-ms N]
- *   diagnose    [since RFC3339] [top N]
+ *   diagnose    [since RFC3339] [until RFC3339] [rotated] [top N]
  *   history     [limit N]
  *   rollback    change-id ID|last [dry-run]
  *
@@ -117,8 +117,13 @@ class Modules_MailTls_Requests
 
     private static function buildDiagnose(array $o)
     {
-        $r = isset($o['since']) ? ['since' => (string)$o['since']] : [];
-        return $r + self::ints($o, ['top' => 'top']);
+        $r = [];
+        foreach (['since', 'until'] as $key) {
+            if (isset($o[$key])) {
+                $r[$key] = (string)$o[$key];
+            }
+        }
+        return $r + self::flags($o, ['rotated' => 'rotated']) + self::ints($o, ['top' => 'top']);
     }
 
     private static function buildHistory(array $o)

@@ -98,9 +98,11 @@ class CliTest extends LiveTestCase
 
     public function testDiagnose()
     {
-        $r = MailTlsTest::cli(['--diagnose', '-since', '2000-01-01T00:00:00Z', '-top', '5']);
+        $r = MailTlsTest::cli(['--diagnose', '-since', '2000-01-01T00:00:00Z', '-until', '2100-01-01T00:00:00Z',
+                               '-rotated', '-top', '5']);
         $this->assertSame(0, $r['code'], $r['stdout']);
         $this->assertSame(self::direct(['api' => 1, 'action' => 'diagnose', 'since' => '2000-01-01T00:00:00Z',
+                                        'until' => '2100-01-01T00:00:00Z', 'rotated' => true,
                                         'top' => 5])['failures'], $r['reply']['failures']);
         $this->assertArrayHasKey('impact', $r['reply']);
     }

@@ -25,6 +25,11 @@ class UnitTest extends PHPUnit\Framework\TestCase
         $this->assertSame(7, $r['limit']);
         $r = Modules_MailTls_Requests::build('set', ['preset' => 'pci', 'dry-run' => 'false']);
         $this->assertArrayNotHasKey('dry_run', $r);
+        $r = Modules_MailTls_Requests::build('diagnose', ['since' => '2026-11-01T00:00:00Z',
+                                                          'until' => '2026-11-30T00:00:00Z', 'rotated' => true, 'top' => '5']);
+        $this->assertSame(['api' => 1, 'action' => 'diagnose', 'since' => '2026-11-01T00:00:00Z',
+                           'until' => '2026-11-30T00:00:00Z', 'rotated' => true, 'top' => 5],
+                          array_diff_key($r, ['request_id' => 1]));
     }
 
     public function testBadOptionsAreRefusedBeforeTheHelper()
