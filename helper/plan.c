@@ -123,10 +123,11 @@ int plan_append(struct plan_file *f, const char *text, struct mt_err *err)
 
 const char *plan_line(const struct plan_file *f, unsigned n, size_t *len)
 {
-	const char *p = f->before.data, *end = p + f->before.len, *nl;
+	const char *p = f->before.data, *end, *nl;
 
 	if (p == NULL || n == 0)
-		return NULL;
+		return NULL;   /* (before end: NULL + 0 is undefined) */
+	end = p + f->before.len;
 	for (unsigned i = 1; i < n; i++) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (nl == NULL)

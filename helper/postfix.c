@@ -856,12 +856,13 @@ static int pf_plan_load(const struct mt_profile *p, struct pf_planner *pr, struc
 
 	if (pf_path(p, "main.cf", path, sizeof(path), err) != 0 ||
 	    (mainf = plan_file(pr->pl, "postfix", path, err)) == NULL ||
-	    pfconf_main_parse(&pr->c.mc, path, mainf->before.data, mainf->before.len, err) != 0)
+	    pfconf_main_parse(&pr->c.mc, path, mainf->before.data ? mainf->before.data : "",
+			      mainf->before.len, err) != 0)
 		return -1;
 	if (pf_path(p, "master.cf", path, sizeof(path), err) != 0 ||
 	    (masterf = plan_file(pr->pl, "postfix", path, err)) == NULL ||
-	    pfconf_master_parse(&pr->c.mf, path, masterf->before.data, masterf->before.len,
-				err) != 0)
+	    pfconf_master_parse(&pr->c.mf, path, masterf->before.data ? masterf->before.data : "",
+				masterf->before.len, err) != 0)
 		return -1;
 	pr->c.mc.version = pr->version;
 	pr->c.mx_port = profile_endpoint_port(p, "postfix/smtp");

@@ -5,6 +5,7 @@
 #include "reply.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -47,12 +48,19 @@ void reply_warn(json_t *reply, const char *code, const char *message)
 	json_array_append_new(list, json_pack("{s:s, s:s}", "code", code, "message", message));
 }
 
+/* reply_emit - the whole text is built before a byte is written: an
+ * allocation failure while dumping (the fatal path) must not leave half a
+ * reply on stdout in front of the fixed one. */
 int reply_emit(const json_t *reply)
 {
-	if (json_dumpf(reply, stdout, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(6)) != 0 || fputc('\n', stdout) == EOF ||
+	char *text = json_dumps(reply, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(6));
+	int rc = 0;
+
+	if (text == NULL || fputs(text, stdout) == EOF || fputc('\n', stdout) == EOF ||
 	    fflush(stdout) != 0)
-		return -1;
-	return 0;
+		rc = -1;
+	free(text);
+	return rc;
 }
 
 void reply_fatal_oom(void)

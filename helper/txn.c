@@ -18,6 +18,7 @@
 #include "fault.h"
 #include "journal.h"
 #include "probe.h"
+#include "reply.h"
 #include "safefile.h"
 #include "service.h"
 #include "spawn.h"
@@ -88,7 +89,9 @@ static int run_argv(json_t *argv_json, int timeout_ms, json_t *log, struct mt_er
 	size_t i, n = json_array_size(argv_json);
 	int rc;
 
-	if (res == NULL || n == 0 || n >= ARGV_MAX) {
+	if (res == NULL)
+		reply_fatal_oom();   /* not a command failure: the one fatal path */
+	if (n == 0 || n >= ARGV_MAX) {
 		free(res);
 		mt_err_set(err, "internal", "bad command");
 		return -1;
@@ -274,8 +277,10 @@ static json_t *files_json(const struct plan *pl, const char *service)
 			continue;
 		diff = diff_unified(f->path, f->before.data ? f->before.data : "", f->before.len,
 				    f->remove ? "" : f->after, f->remove ? 0 : f->after_len);
+		if (diff == NULL)
+			reply_fatal_oom();   /* an empty diff would misstate the change */
 		json_array_append_new(files, json_pack("{s:s, s:s, s:b}", "path", f->path, "diff",
-						       diff ? diff : "", "changed", plan_changed(f)));
+						       diff, "changed", plan_changed(f)));
 		free(diff);
 	}
 	return files;
@@ -321,16 +326,22 @@ void txn_dry_run(struct txn *t, json_t *planned_after, json_t *reply)
 }
 
 /* after_maps - new reference: {service: {role: effective}} read back from
- * the files as the change left them; applied floors recorded in state. */
-static json_t *after_maps(struct txn *t)
+ * the files as the change left them; applied floors recorded in state.
+ * NULL with err when a service's files cannot be read back: the change is
+ * then undone (a committed change must not lose a service's record). */
+static json_t *after_maps(struct txn *t, struct mt_err *err)
 {
 	json_t *maps = json_object();
 	struct mt_service *now = malloc(sizeof(*now));
-	struct mt_err err = { 0 };
 
-	for (size_t i = 0; now != NULL && i < t->nsvcs; i++) {
-		if (service_describe(t->p, t->svcs[i].a, t->vc, 1, now, &err) != 0)
-			continue;
+	if (now == NULL)
+		reply_fatal_oom();
+	for (size_t i = 0; i < t->nsvcs; i++) {
+		if (service_describe(t->p, t->svcs[i].a, t->vc, 1, now, err) != 0) {
+			json_decref(maps);
+			maps = NULL;
+			break;
+		}
 		json_object_set_new(maps, t->svcs[i].a->name, txn_effective_map(now));
 	}
 	free(now);
@@ -553,7 +564,11 @@ int txn_run(struct txn *t, json_t *record, json_t *reply, struct mt_err *err)
 		rc = fail_after_write(t, &j, rec, err);
 		goto out;
 	}
-	after = after_maps(t);
+	after = after_maps(t, err);
+	if (after == NULL) {
+		rc = fail_after_write(t, &j, rec, err);
+		goto out;
+	}
 	if (t->verify && verify(t, after, reply, err) != 0) {
 		fault_point("verify_failed");
 		rc = fail_after_write(t, &j, rec, err);
