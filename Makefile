@@ -70,8 +70,7 @@ asan: deps
 	$(MAKE) clean
 	$(MAKE) OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	        LDFLAGS="-fsanitize=address,undefined" HARDEN="-fPIE" all $(FAULT_HELPER) $(TEST_BIN)
-	ASAN_OPTIONS=detect_leaks=1 ./tests/run-tests
-	$(MAKE) clean
+	ASAN_OPTIONS=detect_leaks=1 ./tests/run-tests; rc=$$?; $(MAKE) clean; exit $$rc
 
 bench: all
 	./bench/status

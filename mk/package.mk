@@ -18,9 +18,15 @@ PKG_SOURCES := meta.xml DESCRIPTION.md CHANGES.md $(shell find htdocs-stub plesk
 
 package: $(PKG_ZIP)
 
-$(PKG_HELPER): $(MAIN_SRC:.c=.o) $(LIB)
+# Built from the sources with its own flags, never from helper/*.o: those may be a sanitizer build
+# (make asan runs the tests, and so this target, with -fsanitize flags in MAKEFLAGS).
+PKG_CFLAGS   = $(filter-out -fsanitize=% -fno-sanitize%,$(CFLAGS))
+PKG_LDFLAGS  = $(filter-out -fsanitize=%,$(LDFLAGS))
+
+$(PKG_HELPER): helper/*.c helper/*.h Makefile
 	@mkdir -p $(PKG_BUILD)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_STATIC) $(filter-out -ljansson -luuid,$(LDLIBS))
+	$(CC) $(PKG_CFLAGS) $(PKG_LDFLAGS) -o $@ $(filter %.c,$^) $(PKG_STATIC) \
+	      $(filter-out -ljansson -luuid,$(LDLIBS))
 	@needed=$$(readelf -d $@ | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); \
 	for lib in $$needed; do \
 	  case " $(PKG_SHARED) " in *" $$lib "*) ;; \
