@@ -4,8 +4,9 @@
  * view; every change is previewed as a dry run with its diffs first, then applied from the preview's
  * confirm form. Administrators only ($_accessLevel); forms are pm_Form_Simple with Plesk's CSRF token.
  *
- *   index     status (configured, effective and live floor per endpoint), drift with re-apply,
- *             the floor selects, presets, PCI compliance
+ *   index     status (configured and effective floor per endpoint; the live floor only with live=1,
+ *             the page's "Verify now" button), drift with re-apply, the floor selects, presets,
+ *             PCI compliance
  *   preview   POST of one of those forms (or History's rollback): the dry run, with an Apply button
  *   apply     POST of the confirm form: the change, its result, an Action Log event
  *   probe     "Verify now": the probe matrix
@@ -35,7 +36,10 @@ class IndexController extends pm_Controller_Action
 
     public function indexAction()
     {
-        $live = $this->getRequest()->getParam('live', '1') !== '0';
+        // Read-only unless asked: a live status probes every endpoint with TLS 1.0 to 1.3, and the refused
+        // handshakes from 127.0.0.1 would then show up on the Diagnose page as failing clients.
+        $live = $this->getRequest()->getParam('live', '0') === '1';
+        $this->view->live = $live;
         $status = $this->call('status', ['live' => $live]);
         $caps = $this->call('capabilities');
         if ($status === null || $caps === null) {
@@ -90,9 +94,9 @@ class IndexController extends pm_Controller_Action
             return;
         }
         $change = json_decode((string)$form->getValue('change'), true);
-        if (!is_array($change) || !in_array($change['action'] ?? '', ['set', 'compliance', 'rollback'], true)
-            || !is_array($change['options'] ?? null)) {
-            $this->_status->addMessage('error', $this->lmsg('csrf'));
+        $refusal = Modules_MailTls_Forms::refusal($change);
+        if ($refusal !== null) {
+            $this->_status->addMessage('error', $this->lmsg('changeRefused', ['what' => $refusal]));
             return;
         }
         $options = $change['options'];

@@ -1,15 +1,27 @@
 <?php
 /**
  * Modules_MailTls_Forms - the UI's forms (pm_Form_Simple, which carries Plesk's CSRF token and checks
- * it in isValid) and how a submitted form becomes a change: ['action' => set|compliance|rollback,
- * 'options' => Modules_MailTls_Requests options]. Every change goes through a dry run (preview) and a
- * confirm form that carries the same change back; the change is rebuilt by Modules_MailTls_Requests on
- * apply, so a posted change can only be a request the UI itself could make.
+ * it in isValid) and how a submitted form becomes a change: ['kind' => the form, 'action' =>
+ * set|compliance|rollback, 'options' => Modules_MailTls_Requests options]. Every change goes through a
+ * dry run (preview) and a confirm form that carries the same change back as JSON. That JSON is posted
+ * by the browser, so apply checks it again with refusal(): the action and the option names must be
+ * those the form of its kind produces (CHANGES), with values of the right type; the values themselves
+ * are checked by the helper, as for any request. A posted change can therefore only be of a shape the
+ * UI itself makes (no dry-run, restart or other option the forms never send).
  */
 class Modules_MailTls_Forms
 {
     const VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
     const PRESETS = ['modern', 'intermediate', 'legacy', 'pci'];
+
+    /** kind => [action, the option names its form produces] (what change() returns, and nothing else). */
+    const CHANGES = [
+        'floors' => ['set', ['floors']],
+        'preset' => ['set', ['preset', 'service']],
+        'compliance' => ['compliance', ['enable', 'disable', 'service']],
+        'reapply' => ['set', ['reapply']],
+        'rollback' => ['rollback', ['change-id']],
+    ];
 
     /**
      * floors(capabilities reply): one select per installed service and per endpoint that can hold its
@@ -107,6 +119,54 @@ class Modules_MailTls_Forms
 
     /** change(kind, validated form): the change it asks for, as a dry run; null when it asks nothing. */
     public static function change($kind, pm_Form_Simple $form)
+    {
+        $change = self::changeOf($kind, $form);
+        return $change === null ? null : ['kind' => $kind] + $change;
+    }
+
+    /**
+     * refusal(change posted back by the confirm form): null when it is a change the form of its kind
+     * makes (CHANGES: its action, only its option names, strings or flags, `floors` a map of strings);
+     * otherwise what is wrong, for the page's message.
+     */
+    public static function refusal($change)
+    {
+        if (!is_array($change) || !is_string($change['kind'] ?? null) || !isset(self::CHANGES[$change['kind']])) {
+            return 'not a change of a form of this page';
+        }
+        [$action, $names] = self::CHANGES[$change['kind']];
+        if (($change['action'] ?? null) !== $action || !is_array($change['options'] ?? null)
+            || array_diff(array_keys($change), ['kind', 'action', 'options'])) {
+            return 'not a change of a form of this page';
+        }
+        $extra = array_diff(array_map('strval', array_keys($change['options'])), $names);
+        if ($extra) {
+            return 'option ' . implode(', ', $extra) . ' is not one the ' . $change['kind'] . ' form sets';
+        }
+        foreach ($change['options'] as $name => $value) {
+            $ok = $name === 'floors' ? self::isFloorMap($value)
+                : ($value === null || $value === true || is_string($value));
+            if (!$ok) {
+                return "option $name has a value the " . $change['kind'] . ' form never sends';
+            }
+        }
+        return null;
+    }
+
+    private static function isFloorMap($value)
+    {
+        if (!is_array($value) || $value === []) {
+            return false;
+        }
+        foreach ($value as $key => $floor) {
+            if (!is_string($key) || !is_string($floor)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static function changeOf($kind, pm_Form_Simple $form)
     {
         $v = $form->getValues();
         switch ($kind) {

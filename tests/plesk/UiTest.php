@@ -15,13 +15,25 @@ class UiTest extends LiveTestCase
         return $cells;
     }
 
+    /** The status page reads only; its "Verify now" button (live=1) adds the live floors. */
     public function testStatusPageShowsTheHelpersFloors()
     {
         $page = MailTlsTest::page('index');
         $this->assertSame([], $page['messages']);
         $status = $page['view']->status;
         $this->assertTrue($status['ok']);
+        $this->assertArrayNotHasKey('live', json_decode(pm_ApiCli::$calls[0]['stdin'], true));
         foreach (self::floors($status) as $endpoint => [$configured, $effective, $live]) {
+            $this->assertNull($live, $endpoint);
+            $cells = self::row($page['html'], $endpoint, 'mail-tls-status');
+            $this->assertSame([$configured, $effective, '-'], array_slice($cells, 3, 3), $endpoint);
+        }
+        $this->assertStringContainsString('<input type="hidden" name="live" value="1">', $page['html']);
+
+        $page = MailTlsTest::page('index', ['live' => '1']);
+        $this->assertSame([], $page['messages']);
+        $this->assertTrue(json_decode(pm_ApiCli::$calls[2]['stdin'], true)['live']);
+        foreach (self::floors($page['view']->status) as $endpoint => [$configured, $effective, $live]) {
             $cells = self::row($page['html'], $endpoint, 'mail-tls-status');
             $this->assertSame([$configured, $effective, $live ?? '-'], array_slice($cells, 3, 3), $endpoint);
         }
@@ -138,12 +150,23 @@ class UiTest extends LiveTestCase
         }
     }
 
-    /** A TLS 1.0 client refused by Dovecot shows up on the Diagnose page. */
+    /**
+     * A TLS 1.0 client refused by Dovecot and a plaintext client on Postfix's smtps port show up on the
+     * Diagnose page: every failure row with its endpoint (a dash when the log does not tell, as for
+     * Dovecot), and the not_tls row's advice under it.
+     */
     public function testDiagnosePageShowsRefusedClients()
     {
         $since = gmdate('Y-m-d\TH:i:s\Z', time() - 2);
         exec('timeout 5 openssl s_client -tls1 -cipher DEFAULT@SECLEVEL=0 -connect 127.0.0.1:10993 </dev/null >/dev/null 2>&1');
-        usleep(300000);
+        $smtps = json_decode(file_get_contents(getenv('MT_PROFILE')), true)['endpoints']['postfix/smtps'];
+        $plain = stream_socket_client("tcp://{$smtps['host']}:{$smtps['port']}", $errno, $errstr, 5);
+        $this->assertNotFalse($plain, "connect to smtps: $errstr");
+        fwrite($plain, "EHLO x\r\n");
+        stream_set_timeout($plain, 2);
+        fread($plain, 1024);
+        fclose($plain);
+        usleep(1500000);
         $page = MailTlsTest::page('diagnose', ['since' => $since]);
         $d = $page['view']->diagnose;
         $this->assertSame([], $page['messages']);
@@ -151,15 +174,72 @@ class UiTest extends LiveTestCase
         $this->assertNotEmpty($dovecot, json_encode($d));
         $this->assertSame('protocol_too_old', $dovecot[0]['reason']);
         $this->assertSame('127.0.0.1', $dovecot[0]['client']);
+        $this->assertNull($dovecot[0]['endpoint']);
+        $notTls = array_values(array_filter($d['failures'], function ($f) {
+            return $f['service'] === 'postfix' && $f['reason'] === 'not_tls' && $f['endpoint'] === 'smtps';
+        }));
+        $this->assertNotEmpty($notTls, json_encode($d));
+        $this->assertStringContainsString('STARTTLS', $notTls[0]['advice']);
+
         $html = $page['html'];
-        foreach ($d['failures'] as $f) {
-            $this->assertStringContainsString('<td>' . $f['reason'] . '</td><td>' . $f['service'] . '</td>', preg_replace('/>\s+</', '><', $html));
+        $rows = self::failureRows($html);
+        $this->assertCount(count($d['failures']), $rows);
+        $dash = function ($v) { return $v ?? '-'; };
+        foreach ($d['failures'] as $i => $f) {
+            $this->assertSame([$f['reason'], $f['service'], $dash($f['endpoint']), $dash($f['client']), (string)$f['count'],
+                               $dash($f['first']), $dash($f['last'])], $rows[$i]['cells'], json_encode($f));
+            $notes = array_filter([$f['advice'] ?? null, $f['why_ambiguous'] ?? null]);
+            $this->assertSame(array_values($notes), $rows[$i]['notes'], json_encode($f));
         }
+        $smtpsRow = array_values(array_filter($rows, function ($r) {
+            return $r['cells'][0] === 'not_tls' && $r['cells'][2] === 'smtps';
+        }));
+        $this->assertSame([$notTls[0]['advice']], $smtpsRow[0]['notes']);
+        $this->assertStringContainsString('STARTTLS', $smtpsRow[0]['notes'][0]);
+        $this->assertStringContainsString('include mail-tls&#039;s own handshakes', $html);
         foreach ($d['impact'] as $i) {
             $this->assertStringContainsString('<td>' . $i['service'] . '</td><td>' . $i['floor'] . '</td><td>' . $i['clients_cut_off']['count'] . '</td>',
                                               preg_replace('/>\s+</', '><', $html));
         }
         $this->assertStringContainsString('value="' . $since . '"', $html);
+    }
+
+    /** The failures table: per failure row its cells and the texts of the note rows under it. */
+    private static function failureRows($html)
+    {
+        $doc = new DOMDocument();
+        @$doc->loadHTML('<html><body>' . $html . '</body></html>');
+        $rows = [];
+        foreach ((new DOMXPath($doc))->query("//table[@id='mail-tls-failures']/tbody/tr") as $tr) {
+            $cells = [];
+            foreach ($tr->getElementsByTagName('td') as $td) {
+                $cells[] = trim($td->textContent);
+            }
+            if ($tr->getAttribute('class') === 'failure') {
+                $rows[] = ['cells' => $cells, 'notes' => []];
+            } else {
+                $rows[count($rows) - 1]['notes'][] = $cells[1];
+            }
+        }
+        return $rows;
+    }
+
+    /** A posted change_id the helper echoes in its error reaches the status area escaped. */
+    public function testHelperErrorsAreEscapedInTheStatusArea()
+    {
+        $id = '<script>alert(1)</script>';
+        $form = Modules_MailTls_Forms::rollback($id);
+        $page = MailTlsTest::page('preview', [], MailTlsTest::post($form, []));
+        $this->assertSame('error', $page['messages'][0][0]);
+        $this->assertStringContainsString('unknown_change', $page['messages'][0][1]);
+        $this->assertStringContainsString($id, $page['messages'][0][1]);
+        $this->assertStringNotContainsString('<script>', $page['status']);
+        $this->assertStringContainsString(htmlspecialchars($id, ENT_QUOTES), $page['status']);
+        $confirm = Modules_MailTls_Forms::confirm(['kind' => 'rollback', 'action' => 'rollback', 'options' => ['change-id' => $id]]);
+        $page = MailTlsTest::page('apply', [], MailTlsTest::post($confirm, []));
+        $this->assertStringContainsString('unknown_change', $page['messages'][0][1]);
+        $this->assertStringNotContainsString('<script>', $page['status'] . $page['html']);
+        $this->assertSame([], pm_ActionLog::$events);
     }
 
     /** Plesk's tools rewrite a file: the status page shows the drift and re-applies the last floors. */
@@ -171,7 +251,7 @@ class UiTest extends LiveTestCase
         $file = $profile['dovecot']['floor_file'];
         file_put_contents($file, str_replace('ssl_min_protocol = TLSv1.3', 'ssl_min_protocol = TLSv1.2', file_get_contents($file)));
 
-        $page = MailTlsTest::page('index', ['live' => '0']);
+        $page = MailTlsTest::page('index');
         $this->assertCount(4, $page['view']->drift);
         $this->assertStringContainsString('id="mail-tls-drift"', $page['html']);
         $this->assertStringContainsString('dovecot/imaps', $page['html']);

@@ -121,6 +121,85 @@ class UnitTest extends PHPUnit\Framework\TestCase
         MailTlsTest::page('index');
     }
 
+    /** Every form's change passes apply's check; a posted change with anything else is refused. */
+    public function testApplyTakesOnlyTheChangesTheFormsMake()
+    {
+        $caps = ['services' => [['service' => 'dovecot', 'installed' => true, 'supported' => true,
+                                 'endpoints' => [['endpoint' => 'imaps', 'floors' => ['TLSv1', 'TLSv1.2']]]]]];
+        $made = [];
+        foreach ([['floors', ['floor_dovecot' => 'TLSv1.2']], ['preset', ['preset' => 'pci', 'service' => 'dovecot']],
+                  ['preset', ['preset' => 'modern', 'service' => '']], ['compliance', ['mode' => 'disable', 'service' => '']],
+                  ['reapply', []], ['rollback', ['change_id' => 'last']]] as [$kind, $values]) {
+            $form = Modules_MailTls_Forms::byKind($kind, $caps);
+            $this->assertTrue($form->isValid(MailTlsTest::post($form, $values)), $kind);
+            $change = Modules_MailTls_Forms::change($kind, $form);
+            $this->assertSame($kind, $change['kind']);
+            // what the confirm form carries, as apply decodes it
+            $posted = json_decode((string)Modules_MailTls_Forms::confirm($change)->getValue('change'), true);
+            $this->assertNull(Modules_MailTls_Forms::refusal($posted), json_encode($posted));
+            $made[$kind] = $posted;
+        }
+        $refused = [
+            [$made['floors'], ['options' => ['floors' => ['dovecot' => 'TLSv1'], 'restart' => 'always']], 'option restart'],
+            [$made['floors'], ['options' => ['floors' => ['dovecot' => 'TLSv1'], 'dry-run' => true]], 'option dry-run'],
+            [$made['floors'], ['options' => ['floors' => []]], 'option floors has a value'],
+            [$made['floors'], ['options' => ['floors' => ['TLSv1']]], 'option floors has a value'],
+            [$made['floors'], ['options' => ['floors' => ['dovecot' => ['TLSv1']]]], 'option floors has a value'],
+            [$made['preset'], ['options' => ['preset' => 'pci', 'service' => ['dovecot']]], 'option service has a value'],
+            [$made['preset'], ['options' => ['preset' => 'pci', 'verify' => true]], 'option verify'],
+            [$made['reapply'], ['options' => ['reapply' => true, 'floors' => ['dovecot' => 'TLSv1']]], 'option floors'],
+            [$made['rollback'], ['options' => ['change_id' => 'last']], 'option change_id'],
+            [$made['rollback'], ['action' => 'set'], 'not a change'],
+            [$made['reapply'], ['kind' => 'shutdown'], 'not a change'],
+            [$made['reapply'], ['kind' => null], 'not a change'],
+            [$made['reapply'], ['options' => 'reapply'], 'not a change'],
+            [$made['reapply'], ['request' => ['api' => 1]], 'not a change'],
+        ];
+        foreach ($refused as [$base, $edit, $why]) {
+            $change = array_merge($base, $edit);
+            $this->assertStringContainsString($why, (string)Modules_MailTls_Forms::refusal($change), json_encode($change));
+        }
+        $this->assertNotNull(Modules_MailTls_Forms::refusal(['action' => 'set', 'options' => ['reapply' => true]]));
+        $this->assertNotNull(Modules_MailTls_Forms::refusal('set'));
+    }
+
+    /** apply refuses a posted change no form makes before any helper run, and says why, escaped. */
+    public function testApplyRefusesAForgedChangeBeforeTheHelper()
+    {
+        pm_Session::$client = new pm_Client(true, 'admin');
+        pm_ApiCli::$calls = [];
+        $confirm = Modules_MailTls_Forms::confirm(['kind' => 'reapply', 'action' => 'set',
+                                                   'options' => ['reapply' => true, '<b>restart</b>' => 'always']]);
+        $page = MailTlsTest::page('apply', [], MailTlsTest::post($confirm, []));
+        $this->assertSame('error', $page['messages'][0][0]);
+        $this->assertStringContainsString('The posted change was refused: option <b>restart</b> is not one the reapply form sets',
+                                          $page['messages'][0][1]);
+        $this->assertStringContainsString('option &lt;b&gt;restart&lt;/b&gt;', $page['status']);
+        $this->assertStringNotContainsString('<b>', $page['status']);
+        $this->assertSame([], pm_ApiCli::$calls);
+        $this->assertNull($page['view']->result);
+    }
+
+    /** Diagnose rows whose endpoint, client or times are null show a dash (no escape(null)), notes under their row. */
+    public function testDiagnoseViewRendersNullsAsDashesAndNotes()
+    {
+        $view = new pm_View();
+        $view->since = '';
+        $view->diagnose = ['failures' => [
+            ['reason' => 'ambiguous', 'service' => 'postfix', 'endpoint' => null, 'client' => null, 'count' => 2,
+             'first' => null, 'last' => null, 'why_ambiguous' => 'no <reason> logged'],
+            ['reason' => 'not_tls', 'service' => 'postfix', 'endpoint' => 'smtps', 'client' => '192.0.2.7', 'count' => 1,
+             'first' => '2026-11-30T06:00:00Z', 'last' => '2026-11-30T06:00:00Z', 'advice' => 'use SSL/TLS, not STARTTLS'],
+        ], 'impact' => [], 'negotiated' => []];
+        $html = preg_replace('/>\s+</', '><', $view->render('index/diagnose.phtml'));
+        $this->assertStringContainsString('<tr class="failure"><td>ambiguous</td><td>postfix</td><td>-</td><td>-</td><td>2</td><td>-</td><td>-</td></tr>'
+                                          . '<tr class="why-ambiguous"><td></td><td colspan="6">no &lt;reason&gt; logged</td></tr>', $html);
+        $this->assertStringContainsString('<td>not_tls</td><td>postfix</td><td>smtps</td><td>192.0.2.7</td><td>1</td>', $html);
+        $this->assertStringContainsString('<tr class="advice"><td></td><td colspan="6">use SSL/TLS, not STARTTLS</td></tr>', $html);
+        $this->assertStringContainsString('id="mail-tls-loopback-note"', $html);
+        $this->assertStringContainsString('127.0.0.1 and ::1', $html);
+    }
+
     public function testActionLogEventIsDeclared()
     {
         $this->assertArrayHasKey(Modules_MailTls_ChangeLog::EVENT, (new Modules_MailTls_ActionLog())->getEvents());

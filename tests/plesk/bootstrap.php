@@ -64,14 +64,21 @@ class MailTlsTest
         return $out->extension->call->result;
     }
 
-    /** page(action, get, post): the UI page -> ['html', 'messages' ([type, text]), 'view']. */
+    /**
+     * page(action, get, post): the UI page -> ['html', 'messages' ([type, text]), 'status' (the status
+     * area's HTML), 'view']. Every message must leave the escaping to Plesk ($noEscape false).
+     */
     public static function page($action, array $get = [], array $post = null)
     {
         $c = new IndexController(new pm_Test_Request($get, $post));
         $c->init();
         $c->{$action . 'Action'}();
-        return ['html' => $c->view->render("index/$action.phtml"), 'messages' => $c->getStatus()->messages,
-                'view' => $c->view];
+        $status = $c->getStatus();
+        if (in_array(true, $status->noEscape, true)) {
+            throw new LogicException("a status message of $action asks Plesk not to escape it");
+        }
+        return ['html' => $c->view->render("index/$action.phtml"), 'messages' => $status->messages,
+                'status' => $status->render(), 'view' => $c->view];
     }
 
     /** A form's fields as a browser would post them (the CSRF token included). */

@@ -237,10 +237,31 @@ class pm_Form_Simple
     }
 }
 
+/**
+ * Plesk's status messages: addMessage($status, $message, $noEscape = false) escapes the message when the
+ * page shows it unless $noEscape is true (pm-api-stubs: "if true, HTML is allowed in message").
+ */
 class pm_View_Status
 {
+    /** [type, text] of every message, in order. */
     public $messages = [];
-    public function addMessage($type, $message) { $this->messages[] = [$type, $message]; }
+    /** The $noEscape argument of every message, in order. */
+    public $noEscape = [];
+    public function addMessage($status, $message, $noEscape = false)
+    {
+        $this->messages[] = [$status, $message];
+        $this->noEscape[] = (bool)$noEscape;
+    }
+    /** The messages as the page's status area shows them. */
+    public function render()
+    {
+        $html = '';
+        foreach ($this->messages as $i => [$status, $message]) {
+            $text = $this->noEscape[$i] ? $message : htmlspecialchars($message, ENT_QUOTES, 'UTF-8');
+            $html .= '<div class="msg-box msg-' . htmlspecialchars($status) . '">' . $text . '</div>';
+        }
+        return $html;
+    }
 }
 
 class pm_View
@@ -249,7 +270,8 @@ class pm_View
     public function __set($name, $value) { $this->vars[$name] = $value; }
     public function __get($name) { return $this->vars[$name] ?? null; }
     public function __isset($name) { return isset($this->vars[$name]); }
-    public function escape($value) { return htmlspecialchars((string)$value, ENT_QUOTES, 'UTF-8'); }
+    /** Zend_View::escape: htmlspecialchars on the value as given (null is deprecated there since PHP 8.1). */
+    public function escape($value) { return htmlspecialchars($value, ENT_QUOTES, 'UTF-8'); }
     public function render($script)
     {
         ob_start();
