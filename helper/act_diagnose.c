@@ -17,6 +17,8 @@
 #include "reply.h"
 
 #define DIAGNOSE_TOP_DEFAULT 20
+#define DIAGNOSE_DEADLINE_DEFAULT 60000   /* ms: a whole read is bounded in time */
+#define DIAGNOSE_DEADLINE_MAX 600000
 
 static int digits(const char *s, int n, int *out)
 {
@@ -74,30 +76,31 @@ static int parse_rfc3339(const char *s, time_t *t)
 	return 0;
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 struct window {
 	int has_since, has_until;
 	time_t since, until;
 };
 
-/* parse_request - the request's since, until, rotated and top. */
-static int parse_request(json_t *params, struct window *w, int *rotated, json_int_t *top,
-			 struct mt_err *err)
+struct options {
+	int rotated;
+	json_int_t top, deadline_ms;
+};
+
+/* parse_request - the request's since, until, rotated, top and deadline_ms. */
+static int parse_request(json_t *params, struct window *w, struct options *o, struct mt_err *err)
 {
 	const char *since_s = NULL, *until_s = NULL;
 
-	if (request_unpack(params, err, "{s?s, s?s, s?b, s?I}", "since", &since_s,
-			   "until", &until_s, "rotated", rotated, "top", top) != 0)
+	if (request_unpack(params, err, "{s?s, s?s, s?b, s?I, s?I}", "since", &since_s,
+			   "until", &until_s, "rotated", &o->rotated, "top", &o->top,
+			   "deadline_ms", &o->deadline_ms) != 0)
 		return -1;
-	if (*top < 1 || *top > DIAG_TOP_MAX) {
+	if (o->top < 1 || o->top > DIAG_TOP_MAX) {
 		mt_err_set(err, "bad_request", "\"top\" must be 1 to %d", DIAG_TOP_MAX);
+		return -1;
+	}
+	if (o->deadline_ms < 100 || o->deadline_ms > DIAGNOSE_DEADLINE_MAX) {
+		mt_err_set(err, "bad_request", "\"deadline_ms\" must be 100 to %d", DIAGNOSE_DEADLINE_MAX);
 		return -1;
 	}
 	w->has_since = since_s != NULL;
@@ -129,6 +132,7 @@ static void read_file(struct mt_ctx *ctx, struct diag *d, const struct window *w
 {
 	struct mt_err e = { 0 };
 	time_t mtime = logscan_mtime(path);
+	unsigned long long before;
 	char msg[700];
 
 	rd->tried++;
@@ -138,9 +142,12 @@ static void read_file(struct mt_ctx *ctx, struct diag *d, const struct window *w
 		return;
 	}
 	diag_set_file(d, mtime);
-	if (logscan_file(path, logfilter_next, diag_line, d, &rd->st, &e) == 0) {
+	before = rd->st.bytes;
+	if (logscan_file(path, logfilter_next, diag_line, d, &rd->st, &e) == 0 ||
+	    rd->st.bytes > before) {   /* a read that broke off still gave its lines */
 		rd->read_ok++;
-		return;
+		if (e.message[0] == '\0')
+			return;
 	}
 	snprintf(msg, sizeof(msg), "%s", e.message);
 	mt_utf8_clean(msg);
@@ -171,7 +178,7 @@ static int read_logs(struct mt_ctx *ctx, struct diag *d, const struct window *w,
 		if (ls->left_out > 0)
 			reply_warn(ctx->reply, "rotations_left_out",
 				   "only the newest rotations of a log are read: older ones are left out");
-		for (int k = 0; k < ls->n; k++)
+		for (int k = 0; k < ls->n && !rd->st.stopped; k++)
 			read_file(ctx, d, w, ls->path[k], rd);
 	}
 	free(ls);
@@ -181,39 +188,43 @@ static int read_logs(struct mt_ctx *ctx, struct diag *d, const struct window *w,
 int act_diagnose(struct mt_ctx *ctx, struct mt_err *err)
 {
 	struct window w = { 0, 0, 0, 0 };
+	struct options o = { 0, DIAGNOSE_TOP_DEFAULT, DIAGNOSE_DEADLINE_DEFAULT };
 	struct reading rd;
-	int rotated = 0;
-	json_int_t top = DIAGNOSE_TOP_DEFAULT;
 	time_t now = time(NULL);
 	struct tm tm;
 	struct diag *d;
-	double t0 = now_ms();
+	double t0 = logscan_now_ms();
 	int rc = -1;
 
 	memset(&rd, 0, sizeof(rd));
-	if (parse_request(ctx->req->params, &w, &rotated, &top, err) != 0)
+	if (parse_request(ctx->req->params, &w, &o, err) != 0)
 		return -1;
+	rd.st.deadline = t0 + (double)o.deadline_ms;
 	gmtime_r(&now, &tm);
 	d = diag_new(w.has_since, w.since, w.has_until, w.until, tm.tm_year + 1900);
 	if (d == NULL) {
 		mt_err_set(err, "internal", "out of memory");
 		return -1;
 	}
-	if (read_logs(ctx, d, &w, rotated, &rd, err) != 0)
+	if (read_logs(ctx, d, &w, o.rotated, &rd, err) != 0)
 		goto out;
 	if (rd.read_ok == 0) {
 		mt_err_set(err, "io_error", rd.tried == 0 ? "the profile names no log" :
 			   "none of the %d log(s) the profile names could be read", rd.tried);
 		goto out;
 	}
-	if (diag_json(d, (int)top, ctx->reply) > 0)
+	if (rd.st.stopped)
+		reply_warn(ctx->reply, "deadline_reached",
+			   "reading stopped at deadline_ms: the results cover the logs up to there");
+	if (diag_json(d, (int)o.top, ctx->reply) > 0)
 		reply_warn(ctx->reply, "versions_not_logged",
 			   "some services do not log negotiated versions: see \"visibility\"");
-	json_object_set_new(ctx->reply, "stats", json_pack("{s:I, s:i, s:I, s:I, s:I, s:I, s:f}",
+	json_object_set_new(ctx->reply, "stats", json_pack("{s:I, s:i, s:I, s:I, s:I, s:I, s:b, s:f}",
 		"files", (json_int_t)rd.st.files, "files_skipped", rd.skipped,
 		"bytes", (json_int_t)rd.st.bytes, "lines", (json_int_t)rd.st.lines,
 		"long_lines_skipped", (json_int_t)rd.st.long_lines,
-		"tls_lines", (json_int_t)diag_tls_lines(d), "ms", now_ms() - t0));
+		"tls_lines", (json_int_t)diag_tls_lines(d), "deadline_reached", rd.st.stopped,
+		"ms", logscan_now_ms() - t0));
 	rc = 0;
 out:
 	diag_free(d);

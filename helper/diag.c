@@ -35,15 +35,18 @@ struct failure {
 };
 
 struct diag {
-	int has_since, has_until, year;
+	int has_since, has_until, year, year_hint;
 	time_t since, until;
 	time_t ref;      /* the file's mtime: no line is newer (year roll-over) */
-	long gmtoff;     /* local time minus UTC at ref, for syslog times */
+	int zone;        /* syslog times are local: set by diag_set_file */
+	long off_hour;   /* zone offset cache: the wall-clock hour ... */
+	long off;        /* ... and local time minus UTC then */
 	unsigned long long tls_lines, dropped;
 	unsigned long long fail_tot[DIAG_NSVC][DIAG_NREASON];
 	unsigned long long neg_tot[DIAG_NSVC][DIAG_NVER];
 	unsigned long long seen[DIAG_NSVC];       /* relevant lines per service */
 	unsigned long long ok_ver[DIAG_NSVC];     /* TLS_OK lines with a version */
+	unsigned long long ok_lines[DIAG_NSVC];   /* TLS_OK lines */
 	int nclients, nfailures;
 	struct client clients[DIAG_MAX_CLIENTS];
 	struct failure failures[DIAG_MAX_FAILURES];
@@ -70,7 +73,9 @@ struct diag *diag_new(int has_since, time_t since, int has_until, time_t until, 
 	d->has_until = has_until;
 	d->until = until;
 	d->year = year_hint;
+	d->year_hint = year_hint;
 	d->ref = (time_t)-1;
+	d->off_hour = -1;
 	memset(d->chash, 0xff, sizeof(d->chash));
 	memset(d->fhash, 0xff, sizeof(d->fhash));
 	return d;
@@ -142,24 +147,48 @@ void diag_set_file(struct diag *d, time_t mtime)
 	struct tm tm;
 
 	d->ref = mtime;
-	d->gmtoff = 0;
-	if (mtime == (time_t)-1 || localtime_r(&mtime, &tm) == NULL)
-		return;
-	d->year = tm.tm_year + 1900;
-	d->gmtoff = tm.tm_gmtoff;
+	d->zone = 1;
+	d->year = d->year_hint;
+	memset(d->pids, 0, sizeof(d->pids));   /* pids are per file: no stale clients */
+	if (mtime != (time_t)-1 && localtime_r(&mtime, &tm) != NULL)
+		d->year = tm.tm_year + 1900;
+}
+
+/* zone_offset - local time minus UTC at the wall-clock time wall (read as
+ * if UTC), by the helper's time zone; cached per hour, since log lines come
+ * in time order. */
+static long zone_offset(struct diag *d, time_t wall)
+{
+	long hour = (long)(wall / 3600);
+	struct tm tm;
+	time_t utc;
+
+	if (hour == d->off_hour)
+		return d->off;
+	d->off_hour = hour;
+	d->off = 0;
+	if (gmtime_r(&wall, &tm) == NULL)
+		return 0;
+	tm.tm_isdst = -1;
+	utc = mktime(&tm);
+	if (utc != (time_t)-1)
+		d->off = (long)(wall - utc);
+	return d->off;
 }
 
 /* local_time - a syslog time (local, without a year, read as UTC in d->year)
  * to UTC. A time more than a day after the file's mtime is from the year
- * before: the log spans New Year. */
-static void local_time(const struct diag *d, const char *line, size_t len, struct logline *l)
+ * before: the log spans New Year. Without diag_set_file: left as it is. */
+static void local_time(struct diag *d, const char *line, size_t len, struct logline *l)
 {
 	struct logline prev;
 
-	if (d->ref != (time_t)-1 && l->time - d->gmtoff > d->ref + 86400 &&
+	if (!d->zone)
+		return;
+	if (d->ref != (time_t)-1 && l->time - zone_offset(d, l->time) > d->ref + 86400 &&
 	    logline_parse(line, len, d->year - 1, &prev) >= 0 && prev.time != (time_t)-1)
 		l->time = prev.time;
-	l->time -= d->gmtoff;
+	l->time -= zone_offset(d, l->time);
 }
 
 static int role_index(const char *role)
@@ -209,6 +238,7 @@ void diag_line(const char *line, size_t len, void *arg)
 			d->dropped++;
 	}
 	if (l.kind == LOGLINE_TLS_OK) {
+		d->ok_lines[l.service]++;
 		if (!tlsver_is_version(l.version))
 			return;
 		d->ok_ver[l.service]++;
@@ -333,7 +363,11 @@ int diag_versions_logged(const struct diag *d, int service)
 {
 	if (d->seen[service] == 0)
 		return -1;
-	return d->ok_ver[service] > 0;
+	if (d->ok_ver[service] > 0)
+		return 1;
+	if (d->ok_lines[service] > 0 || service == LOGLINE_SVC_COURIER)
+		return 0;
+	return -2;
 }
 
 /* ---- JSON ---- */
@@ -539,15 +573,19 @@ static json_t *visibility_json(const struct diag *d, int *hidden)
 		int v = diag_versions_logged(d, s);
 		json_t *row;
 
-		if (v < 0)
+		if (v == -1)
 			continue;
 		if (v == 0)
 			(*hidden)++;
-		row = json_pack("{s:s, s:b, s:o}", "service", logline_service_name(s),
-				"versions_logged", v, "setting",
-				visible_setting[s] != NULL ? json_string(visible_setting[s]) : json_null());
+		row = json_pack("{s:s, s:o, s:o}", "service", logline_service_name(s),
+				"versions_logged", v == -2 ? json_null() : json_boolean(v),
+				"setting", visible_setting[s] != NULL ? json_string(visible_setting[s]) : json_null());
 		if (s == LOGLINE_SVC_COURIER)
 			json_object_set_new(row, "note", json_string("Courier never logs the negotiated version"));
+		if (v == -2)
+			json_object_set_new(row, "note", json_string(
+				"no TLS session in the window shows whether versions are logged: either none "
+				"was made or the setting is off"));
 		json_array_append_new(arr, row);
 	}
 	return arr;

@@ -10,9 +10,10 @@
  * Must never: read files (logscan does), allocate per line.
  * Cross-line: a failure line without a client (Postfix "TLS library
  * problem") takes the last client logged by the same (service, pid).
- * Times: syslog times (local, no year) take the year and zone of the file's
- * mtime (diag_set_file); a time more than a day after it is from the year
- * before (a log that spans New Year).
+ * Times: syslog times (local, no year) are read in the helper's time zone
+ * (the offset of each wall-clock hour, so daylight saving is followed) and
+ * in the year of the file's mtime (diag_set_file); a time more than a day
+ * after the mtime is from the year before (a log that spans New Year).
  */
 #ifndef MT_DIAG_H
 #define MT_DIAG_H
@@ -38,7 +39,8 @@ struct diag *diag_new(int has_since, time_t since, int has_until, time_t until, 
 void diag_free(struct diag *d);
 
 /* diag_set_file - the next lines come from a file modified at mtime
- * ((time_t)-1: unknown, keep the year hint and read syslog times as UTC). */
+ * ((time_t)-1: unknown, the year hint); syslog times are local from now on.
+ * Forgets the per-process clients of the previous file. */
 void diag_set_file(struct diag *d, time_t mtime);
 
 /* diag_line - add one line (a logscan_fn: arg is the struct diag). */
@@ -53,7 +55,9 @@ unsigned long long diag_fail_count(const struct diag *d, int reason, int service
 int diag_neg_clients(const struct diag *d, int service, int version);
 int diag_lets_in_at(const struct diag *d, const char *client);   /* TLSVER_* or TLSVER_NONE */
 int diag_cut_off(const struct diag *d, int service, int fl);  /* clients below floor */
-int diag_versions_logged(const struct diag *d, int service);     /* 1, 0, or -1 not seen */
+/* diag_versions_logged - 1 logged, 0 not logged, -1 service not seen, -2
+ * seen but no TLS session in the window tells. */
+int diag_versions_logged(const struct diag *d, int service);
 unsigned long long diag_dropped(const struct diag *d);           /* rows that did not fit */
 
 /* diag_json - add failures, negotiated, impact, clients, visibility and

@@ -76,6 +76,18 @@ static struct span sp_upto(struct span s, const char *q)
 	return r;
 }
 
+/* sp_find_last - the last lit in s. */
+static const char *sp_find_last(struct span s, const char *lit)
+{
+	const char *q, *last = NULL;
+
+	while ((q = sp_find(s, lit)) != NULL) {
+		last = q;
+		s = sp_from(s, q + 1);
+	}
+	return last;
+}
+
 /* sp_token - cut the next blank-separated token off *rest. */
 static struct span sp_token(struct span *rest)
 {
@@ -362,10 +374,12 @@ static void set_ip(struct logline *out, struct span s)
 	out->ip[n] = '\0';
 }
 
-/* ip_after - the address after lit (e.g. "rip=", "ip=[", " from "). */
-static void ip_after(struct logline *out, struct span body, const char *lit, int bracket)
+/* ip_after - the address after the first lit (e.g. " from "), or after the
+ * last one when last is set: fields a client chooses (a user name, a HELO)
+ * come before the daemon's own address field. */
+static void ip_after(struct logline *out, struct span body, const char *lit, int bracket, int last)
 {
-	const char *q = sp_find(body, lit);
+	const char *q = last ? sp_find_last(body, lit) : sp_find(body, lit);
 	struct span s;
 
 	if (q == NULL)
@@ -447,10 +461,29 @@ static int session(struct logline *out)
 
 /* ---- per service ------------------------------------------------------- */
 
+/* tls_established - "[Anonymous|Trusted|Untrusted|Verified ]TLS connection
+ * established from " at the start of body: anywhere else it may be a
+ * client's HELO or address echoed in a reject line. */
+static int tls_established(struct span body)
+{
+	static const char *const prefixes[] = { "", "Anonymous ", "Trusted ", "Untrusted ", "Verified " };
+	static const char phrase[] = "TLS connection established from ";
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		size_t n = strlen(prefixes[i]);
+
+		if (sp_starts(body, prefixes[i]) && sp_starts(sp_from(body, body.p + n), phrase))
+			return 1;
+	}
+	return 0;
+}
+
+/* kind_postfix - every test is anchored at the start of the body, where
+ * smtpd's own text is; a client's text (HELO, addresses) comes later. */
 static int kind_postfix(struct span body, struct logline *out)
 {
-	ip_after(out, body, " from ", 1);
-	if (sp_find(body, "TLS connection established from ") != NULL) {
+	ip_after(out, body, " from ", 1, 0);
+	if (tls_established(body)) {
 		out->kind = LOGLINE_TLS_OK;
 		out->version = version_of(body);
 		return out->kind;
@@ -458,7 +491,8 @@ static int kind_postfix(struct span body, struct logline *out)
 	if (sp_starts(body, "warning: TLS library problem:"))
 		return fail(out, reason_of(body));
 	if (sp_starts(body, "warning: Invalid TLS protocol list") ||
-	    sp_find(body, "TLS context initialization failed") != NULL)
+	    (sp_starts(body, "warning: Wrapper-mode request dropped from ") &&
+	     sp_find(body, "TLS context initialization failed") != NULL))
 		return fail(out, LOGLINE_R_TLS_INIT_FAILED);
 	/* the reason follows on this pid's "TLS library problem" line */
 	if (sp_starts(body, "SSL_accept error from ") ||
@@ -468,42 +502,50 @@ static int kind_postfix(struct span body, struct logline *out)
 	return LOGLINE_NONE;
 }
 
-/* dovecot_reason - "Disconnected: <first half> (...): user=<>, ..., TLS
- * handshaking: <second half>". The first half wins (POP3 STLS logs the real
- * reason there and "syscall failed" in the second, FACTS.md §5). */
-static int dovecot_reason(struct span body, const char *hs)
+/* dovecot_reason - "Disconnected: <head> (...): user=<...>, ..., TLS
+ * handshaking: <from_hs>". The head wins (POP3 STLS logs the real reason
+ * there and "syscall failed" in the second half, FACTS.md §5). */
+static int dovecot_reason(struct span head, struct span from_hs)
 {
-	const char *user = sp_find(body, "user=<");
-	struct span first = sp_upto(body, user != NULL && user < hs ? user : hs);
-	struct span second = sp_from(body, hs);
-	int r = reason_of(first);
+	int r = reason_of(head);
 
 	if (r == LOGLINE_R_NONE)
-		r = reason_of(second);
-	if (r == LOGLINE_R_NONE && sp_find(body, "syscall failed") != NULL)
+		r = reason_of(from_hs);
+	if (r == LOGLINE_R_NONE &&
+	    (sp_find(head, "syscall failed") != NULL || sp_find(from_hs, "syscall failed") != NULL))
 		r = LOGLINE_R_AMBIGUOUS; /* IMAP STARTTLS version rejection, G9 */
 	return r;
 }
 
+/* kind_dovecot - Dovecot's own text is before "user=<" (the disconnect
+ * reason) and from the last "rip=" on (addresses, TLS state, session); the
+ * user name between them is the client's, so nothing is looked up there. */
 static int kind_dovecot(struct span body, struct logline *out)
 {
+	const char *user = sp_find(body, "user=<"), *rip = sp_find_last(body, "rip=");
+	struct span head = sp_upto(body, user);
+	struct span tail = rip != NULL ? sp_from(body, rip) : sp_from(body, body.p + body.n);
 	const char *hs;
 
+	if (user == NULL)
+		tail = body;   /* no client text on this line */
 	if (sp_starts(body, "Debug: "))
 		return LOGLINE_NONE; /* verbose_ssl repeats the Info line */
-	ip_after(out, body, "rip=", 0);
-	if (sp_find(body, "Failed to initialize SSL server context") != NULL ||
-	    sp_find(body, "TLS initialization failed") != NULL)
+	ip_after(out, body, "rip=", 0, 1);
+	if (sp_find(head, "Failed to initialize SSL server context") != NULL ||
+	    sp_find(head, "TLS initialization failed") != NULL)
 		return fail(out, LOGLINE_R_TLS_INIT_FAILED);
-	hs = sp_find(body, "TLS handshaking");
+	hs = sp_find(tail, "TLS handshaking");
 	if (hs == NULL)
-		hs = sp_find(body, "SSL_accept()");
+		hs = sp_find(tail, "SSL_accept()");
 	if (hs != NULL)
-		return fail(out, dovecot_reason(body, hs));
-	if (sp_find(body, ", TLS,") != NULL ||
-	    (body.n >= 5 && memcmp(body.p + body.n - 5, ", TLS", 5) == 0)) {
+		return fail(out, dovecot_reason(head, sp_from(tail, hs)));
+	if (sp_find(head, "SSL_accept()") != NULL)   /* the reason is in the head only */
+		return fail(out, dovecot_reason(head, sp_from(tail, tail.p + tail.n)));
+	if (sp_find(tail, ", TLS,") != NULL ||
+	    (tail.n >= 5 && memcmp(tail.p + tail.n - 5, ", TLS", 5) == 0)) {
 		out->kind = LOGLINE_TLS_OK;
-		out->version = version_of(body);
+		out->version = version_of(tail);
 		return out->kind;
 	}
 	return LOGLINE_NONE;
@@ -515,7 +557,9 @@ static int kind_courier(struct span body, struct logline *out)
 {
 	int r;
 
-	ip_after(out, body, "ip=[", 0);
+	/* a couriertls error starts with the address; elsewhere (LOGIN FAILED,
+	 * user=...) the client's text comes first and the address last */
+	ip_after(out, body, "ip=[", 0, !sp_starts(body, "ip=["));
 	/* IMAP STARTTLS: a session that neither logged in nor completed
 	 * STARTTLS ends as "Disconnected" without "starttls=1" (FACTS.md G9) */
 	if (sp_starts(body, "Disconnected, ip=[") && strcmp(out->role, "imap") == 0 &&

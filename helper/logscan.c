@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -135,11 +136,27 @@ int logscan_buf(const char *buf, size_t len, size_t block, logscan_filter filter
 	return 0;
 }
 
+double logscan_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* past_deadline - whether the read must stop now (then marked stopped). */
+static int past_deadline(struct logscan_stats *st)
+{
+	if (st->deadline > 0 && logscan_now_ms() > st->deadline)
+		st->stopped = 1;
+	return st->stopped;
+}
+
 /* read_plain - fd's first size bytes (never more: the file may grow) into
  * the splitter. Returns 0 or -1 with errno set. */
 static int read_plain(struct splitter *s, int fd, unsigned long long size)
 {
-	while (size > 0) {
+	while (size > 0 && !past_deadline(s->st)) {
 		size_t want = s->block < size ? s->block : (size_t)size;
 		ssize_t n = read(fd, s->buf + s->have, want);
 
@@ -158,11 +175,13 @@ static int read_plain(struct splitter *s, int fd, unsigned long long size)
 }
 
 /* read_gzip - decompress fd (borrowed: duplicated for zlib, which closes
- * its copy) into the splitter. Returns 0, or -1 with a message in *why. */
-static int read_gzip(struct splitter *s, int fd, const char **why)
+ * its copy; size bytes compressed) into the splitter. Returns 0, or -1 with
+ * a message in *why. */
+static int read_gzip(struct splitter *s, int fd, unsigned long long size, const char **why)
 {
-	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0), n, rc = 0, zerr;
+	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0), n = 0, rc = 0, zerr = Z_OK;
 	gzFile gz = copy >= 0 ? gzdopen(copy, "rb") : NULL;
+	unsigned long long out = 0, cap = size * LOGSCAN_GZIP_RATIO + LOGSCAN_BLOCK;
 
 	if (gz == NULL) {
 		if (copy >= 0)
@@ -171,13 +190,19 @@ static int read_gzip(struct splitter *s, int fd, const char **why)
 		return -1;
 	}
 	gzbuffer(gz, 128u << 10);
-	while ((n = gzread(gz, s->buf + s->have, (unsigned)s->block)) > 0) {
+	while (!past_deadline(s->st) && out <= cap &&
+	       (n = gzread(gz, s->buf + s->have, (unsigned)s->block)) > 0) {
 		s->have += (size_t)n;
+		out += (unsigned)n;
 		s->st->bytes += (unsigned long long)n;
 		consume(s);
 	}
-	if (n < 0 || (gzerror(gz, &zerr), zerr != Z_OK && zerr != Z_BUF_ERROR)) {
-		*why = "corrupt gzip data";
+	if (out > cap) {
+		*why = "it expands to more than 256 times its size (left out from there)";
+		rc = -1;
+	} else if (n < 0 || (gzerror(gz, &zerr), zerr != Z_OK)) {
+		*why = zerr == Z_BUF_ERROR ? "the gzip data ends early (lines before the cut were read)"
+					   : "corrupt gzip data";
 		rc = -1;
 	}
 	gzclose_r(gz);
@@ -200,7 +225,7 @@ int logscan_file(const char *path, logscan_filter filter, logscan_fn fn, void *a
 	const char *why = NULL;
 	int fd, rc = -1;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		mt_err_set(err, "io_error", "cannot open log %s: %s", path, strerror(errno));
 		return -1;
@@ -213,7 +238,8 @@ int logscan_file(const char *path, logscan_filter filter, logscan_fn fn, void *a
 		mt_err_set(err, "io_error", "out of memory reading log %s", path);
 		goto out;
 	}
-	if (is_gzip(fd) ? read_gzip(&s, fd, &why) != 0 : read_plain(&s, fd, (unsigned long long)sb.st_size) != 0) {
+	if (is_gzip(fd) ? read_gzip(&s, fd, (unsigned long long)sb.st_size, &why) != 0
+			: read_plain(&s, fd, (unsigned long long)sb.st_size) != 0) {
 		mt_err_set(err, "io_error", "cannot read log %s: %s", path, why != NULL ? why : strerror(errno));
 		goto out;
 	}

@@ -6,10 +6,12 @@
  * LOGSCAN_BLOCK blocks with read() (or, for a gzip file, recognised by its
  * magic bytes, through zlib into the same blocks), counting its lines, and
  * handing on the lines a prefilter lets through, without allocating per
- * line; a partial line is carried across blocks. A line longer than the
- * block is counted in long_lines and skipped; a last line without "\n" is
- * still given. A plain file that grows while read is read up to the size
- * seen at open.
+ * line; a partial line is carried across blocks. A line that does not fit
+ * the buffer (longer than one block when it starts a read) is counted in
+ * long_lines and skipped; a last line without "\n" is still given. A plain
+ * file that grows while read is read up to the size seen at open. Bounded
+ * time too: reading stops at the deadline, checked once per block, and a
+ * gzip file is read only up to LOGSCAN_GZIP_RATIO times its own size.
  * Must never: follow a symlink, use more than one buffer of 2 blocks.
  */
 #ifndef MT_LOGSCAN_H
@@ -23,11 +25,17 @@
 
 #define LOGSCAN_BLOCK (1u << 20)   /* 1 MiB */
 
+#define LOGSCAN_GZIP_RATIO 256  /* a .gz that expands more is left out there */
+
+/* The state of a read across files: counters out, the deadline in. */
 struct logscan_stats {
 	unsigned long long bytes;      /* bytes read (decompressed for .gz) */
 	unsigned long long lines;      /* lines read, long ones left out */
-	unsigned long long long_lines; /* lines longer than LOGSCAN_BLOCK, skipped */
+	unsigned long long long_lines; /* lines that did not fit the buffer, skipped */
 	unsigned long long files;      /* files read */
+	double deadline;               /* in: CLOCK_MONOTONIC ms after which reading
+					  stops (logscan_now_ms() + budget); 0: none */
+	int stopped;                   /* out: the deadline stopped a read */
 };
 
 /* logscan_fn - called once per line let through: line[0..len) without its
@@ -40,9 +48,14 @@ typedef const char *(*logscan_filter)(const char *p, const char *end);
 
 /* logscan_file - stream path into fn; stats are added to *st. Returns 0, or
  * -1 with io_error (missing, unreadable, not a regular file, a symlink, a
- * read or decompression error; lines already given stay given). */
+ * read or decompression error, truncated or over-expanding gzip data; lines
+ * already given stay given). A read the deadline stopped returns 0 with
+ * st->stopped set. */
 int logscan_file(const char *path, logscan_filter filter, logscan_fn fn, void *arg,
 		 struct logscan_stats *st, struct mt_err *err);
+
+/* logscan_now_ms - CLOCK_MONOTONIC in milliseconds (for deadline). */
+double logscan_now_ms(void);
 
 /* logscan_mtime - the modification time of path (not followed if a
  * symlink), or (time_t)-1. */

@@ -55,29 +55,50 @@ static int older_first(const void *a, const void *b)
 	return strcmp(y->name, x->name);
 }
 
-/* find_rotations - the rotations of base in the directory open as dfd, into
- * rot (capacity cap). Returns how many, or -1 when the directory cannot be
- * read. Owns nothing after it returns (the DIR is closed, dfd with it). */
-static int find_rotations(int dfd, const char *base, struct rotation *rot, int cap)
+/* keep_newest - put r into rot (sorted oldest first, *n of cap used),
+ * dropping the oldest when full. */
+static void keep_newest(struct rotation *rot, int *n, int cap, const struct rotation *r)
+{
+	int i;
+
+	if (*n == cap) {
+		if (older_first(r, &rot[0]) < 0)
+			return;   /* older than everything kept */
+		memmove(rot, rot + 1, sizeof(*rot) * (size_t)(cap - 1));
+		(*n)--;
+	}
+	for (i = *n; i > 0 && older_first(r, &rot[i - 1]) < 0; i--)
+		rot[i] = rot[i - 1];
+	rot[i] = *r;
+	(*n)++;
+}
+
+/* find_rotations - the newest LOGSET_MAX rotations of base in the directory
+ * open as dfd, oldest first, into rot; *seen counts them all. Returns how
+ * many were kept, or -1 when the directory cannot be read. Owns nothing
+ * after it returns (the DIR is closed, dfd with it). */
+static int find_rotations(int dfd, const char *base, struct rotation *rot, int *seen)
 {
 	DIR *dir = fdopendir(dfd);
 	struct dirent *e;
 	struct stat sb;
+	struct rotation r;
 	int n = 0;
 
 	if (dir == NULL) {
 		close(dfd);
 		return -1;
 	}
-	while ((e = readdir(dir)) != NULL && n < cap) {
-		if (!is_rotation(e->d_name, base) || strlen(e->d_name) >= sizeof(rot[0].name))
+	while ((e = readdir(dir)) != NULL) {
+		if (!is_rotation(e->d_name, base) || strlen(e->d_name) >= sizeof(r.name))
 			continue;
 		if (fstatat(dirfd(dir), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
 		    !S_ISREG(sb.st_mode))
 			continue;
-		rot[n].mtime = sb.st_mtime;
-		memcpy(rot[n].name, e->d_name, strlen(e->d_name) + 1);
-		n++;
+		r.mtime = sb.st_mtime;
+		memcpy(r.name, e->d_name, strlen(e->d_name) + 1);
+		(*seen)++;
+		keep_newest(rot, &n, LOGSET_MAX, &r);
 	}
 	closedir(dir);
 	return n;
@@ -101,11 +122,10 @@ static void join(char *out, const char *dir, const char *name)
 
 int logset_list(const char *path, int rotated, struct logset *ls, struct mt_err *err)
 {
-	enum { CAP = 1024 };
 	char dir[LOGSET_PATH];
 	const char *slash = strrchr(path, '/');
 	struct rotation *rot;
-	int n, dfd;
+	int n, dfd, seen = 0;
 
 	memset(ls, 0, sizeof(*ls));
 	if (path[0] != '/' || strlen(path) >= LOGSET_PATH - 16 || slash[1] == '\0') {
@@ -115,17 +135,15 @@ int logset_list(const char *path, int rotated, struct logset *ls, struct mt_err 
 	}
 	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);   /* "" for "/" */
 	if (rotated) {
-		rot = malloc(sizeof(*rot) * CAP);
+		rot = malloc(sizeof(*rot) * LOGSET_MAX);
 		if (rot == NULL) {
 			mt_err_set(err, "internal", "out of memory");
 			return -1;
 		}
 		dfd = open(dir[0] != '\0' ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		n = dfd >= 0 ? find_rotations(dfd, slash + 1, rot, CAP) : -1;
-		if (n > 0)
-			qsort(rot, (size_t)n, sizeof(*rot), older_first);
-		ls->left_out = n > LOGSET_MAX ? n - LOGSET_MAX : 0;
-		for (int i = ls->left_out; i < n; i++)
+		n = dfd >= 0 ? find_rotations(dfd, slash + 1, rot, &seen) : -1;
+		ls->left_out = seen - (n > 0 ? n : 0);
+		for (int i = 0; i < n; i++)
 			join(ls->path[ls->n++], dir, rot[i].name);
 		free(rot);
 	}

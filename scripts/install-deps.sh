@@ -12,7 +12,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 courier_root="$top/.deps/courier-root"
 
 packages=(build-essential pkg-config clang libclang-rt-14-dev libjansson-dev uuid-dev libssl-dev libcmocka-dev
-          zlib1g-dev php8.2-cli php8.2-xml phpunit
+          zlib1g-dev tzdata php8.2-cli php8.2-xml phpunit
           postfix dovecot-core dovecot-imapd dovecot-pop3d courier-base openssl gnutls-bin
           rsyslog valgrind python3-jsonschema iproute2 procps)
 

@@ -59,7 +59,7 @@ static void skip_headers(const char *line, size_t len, void *arg)
 static struct diag *scan(const char *path, int has_since, time_t since, int has_until, time_t until)
 {
 	struct diag *d = diag_new(has_since, since, has_until, until, YEAR);
-	struct logscan_stats st = { 0, 0, 0, 0 };
+	struct logscan_stats st = { 0 };
 	struct mt_err err = { 0 };
 
 	assert_non_null(d);
@@ -149,7 +149,7 @@ static void test_courier_cells(void **state)
 static void test_all_json(void **state)
 {
 	struct diag *d = diag_new(0, 0, 0, 0, YEAR);
-	struct logscan_stats st = { 0, 0, 0, 0 };
+	struct logscan_stats st = { 0 };
 	struct mt_err err = { 0 };
 	json_t *o = json_object();
 
@@ -233,7 +233,7 @@ static void test_truncated_last_line(void **state)
 {
 	const char buf[] = "one\r\ntwo\nthree";
 	struct collect c = { 0 };
-	struct logscan_stats st = { 0, 0, 0, 0 };
+	struct logscan_stats st = { 0 };
 
 	(void)state;
 	for (size_t block = 1; block <= 16; block++) {
@@ -256,7 +256,7 @@ static void test_long_line(void **state)
 	size_t big = 3u << 20;
 	char *buf = malloc(big + 32);
 	struct collect c = { 0 };
-	struct logscan_stats st = { 0, 0, 0, 0 };
+	struct logscan_stats st = { 0 };
 
 	(void)state;
 	assert_non_null(buf);
@@ -277,7 +277,7 @@ static void test_nul_bytes(void **state)
 	const char buf[] = "Nov 30 01:54:58 vm postfix/smtpd[1]: \0warning: TLS library problem\n\0\0\n";
 	struct diag *d = diag_new(0, 0, 0, 0, YEAR);
 	struct collect c = { 0 };
-	struct logscan_stats st = { 0, 0, 0, 0 };
+	struct logscan_stats st = { 0 };
 
 	(void)state;
 	assert_int_equal(logscan_buf(buf, sizeof(buf) - 1, 128, NULL, collect, &c, &st), 0);
@@ -299,7 +299,7 @@ static void test_files(void **state)
 {
 	char dir[] = "/tmp/test_diag.XXXXXX", path[64], link[64];
 	struct collect c = { 0 };
-	struct logscan_stats st = { 0, 0, 0, 0 };
+	struct logscan_stats st = { 0 };
 	struct mt_err err = { 0 };
 	int fd;
 
@@ -349,7 +349,7 @@ static void grow_cb(const char *line, size_t len, void *arg)
 static void test_growing(void **state)
 {
 	char path[] = "/tmp/test_diag_grow.XXXXXX";
-	struct logscan_stats st = { 0, 0, 0, 0 };
+	struct logscan_stats st = { 0 };
 	struct mt_err err = { 0 };
 	struct grow g = { 0, 0 };
 
@@ -449,7 +449,7 @@ static void write_format(const char *src, int fmt, const char *dst)
 static struct diag *scan_filtered(const char *path)
 {
 	struct diag *d = diag_new(0, 0, 0, 0, YEAR);
-	struct logscan_stats st = { 0, 0, 0, 0 };
+	struct logscan_stats st = { 0 };
 	struct mt_err err = { 0 };
 
 	assert_non_null(d);
@@ -515,7 +515,7 @@ static void test_garbage_and_long_line(void **state)
 	char *junk = malloc(big);
 	unsigned seed = 3;
 	struct diag *d = diag_new(0, 0, 0, 0, YEAR);
-	struct logscan_stats st = { 0, 0, 0, 0 };
+	struct logscan_stats st = { 0 };
 	struct mt_err err = { 0 };
 	json_t *o = json_object();
 	char *text;
@@ -610,6 +610,77 @@ static void test_logset(void **state)
 	assert_int_equal(system("rm -rf /tmp/test_logset.*"), 0);
 }
 
+/* ---- time zones, daylight saving, New Year ---- */
+
+static time_t first_of(struct diag *d)
+{
+	json_t *o = json_object();
+	const char *t;
+	struct tm tm;
+	time_t r = (time_t)-1;
+
+	diag_json(d, 5, o);
+	t = json_string_value(json_object_get(json_array_get(json_object_get(o, "failures"), 0), "first"));
+	if (t != NULL && strptime(t, "%Y-%m-%dT%H:%M:%SZ", &tm) != NULL)
+		r = timegm(&tm);
+	json_decref(o);
+	return r;
+}
+
+static void test_local_times(void **state)
+{
+	static const char fmt[] = "%s mx postfix/smtpd[1]: warning: TLS library problem: error:0A000102:SSL routines::unsupported protocol";
+	const char *old_tz = getenv("TZ");
+	char line[256];
+	struct diag *d;
+
+	(void)state;
+	setenv("TZ", "America/New_York", 1);
+	tzset();
+	d = diag_new(0, 0, 0, 0, YEAR);                         /* summer: UTC-4 */
+	diag_set_file(d, utc(2026, 7, 20, 0, 0, 0));
+	snprintf(line, sizeof(line), fmt, "Jul 15 10:00:00");
+	diag_line(line, strlen(line), d);
+	assert_int_equal(first_of(d), utc(2026, 7, 15, 14, 0, 0));
+	diag_free(d);
+	d = diag_new(0, 0, 0, 0, YEAR);                         /* winter, New Year: UTC-5 */
+	diag_set_file(d, utc(2026, 1, 2, 12, 0, 0));
+	snprintf(line, sizeof(line), fmt, "Dec 31 23:30:00");
+	diag_line(line, strlen(line), d);
+	assert_int_equal(first_of(d), utc(2026, 1, 1, 4, 30, 0));
+	diag_free(d);
+	d = diag_new(0, 0, 0, 0, 2031);                         /* unknown mtime: the year hint */
+	diag_set_file(d, utc(2026, 1, 2, 12, 0, 0));
+	diag_set_file(d, (time_t)-1);
+	snprintf(line, sizeof(line), fmt, "Mar  1 12:00:00");
+	diag_line(line, strlen(line), d);
+	assert_int_equal(first_of(d), utc(2031, 3, 1, 17, 0, 0));
+	diag_free(d);
+	if (old_tz != NULL)
+		setenv("TZ", old_tz, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+}
+
+/* Only failures from Postfix: whether versions are logged is unknown. */
+static void test_visibility_unknown(void **state)
+{
+	static const char line[] = "Nov 30 01:00:00 mx postfix/smtpd[1]: warning: TLS library problem: error:0A000102:SSL routines::unsupported protocol";
+	struct diag *d = diag_new(0, 0, 0, 0, YEAR);
+	json_t *o = json_object(), *row;
+
+	(void)state;
+	diag_line(line, sizeof(line) - 1, d);
+	assert_int_equal(diag_versions_logged(d, S_PF), -2);
+	assert_int_equal(diag_json(d, 5, o), 0);                /* no versions_not_logged */
+	row = json_array_get(json_object_get(o, "visibility"), 0);
+	assert_true(json_is_null(json_object_get(row, "versions_logged")));
+	assert_non_null(json_object_get(row, "note"));
+	json_decref(o);
+	diag_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -628,6 +699,8 @@ int main(void)
 		cmocka_unit_test(test_three_formats),
 		cmocka_unit_test(test_garbage_and_long_line),
 		cmocka_unit_test(test_logset),
+		cmocka_unit_test(test_local_times),
+		cmocka_unit_test(test_visibility_unknown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

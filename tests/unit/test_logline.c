@@ -461,6 +461,40 @@ static void test_invalid_utf8(void **state)
 	assert_string_equal(ll.ip, "::ffff:");
 }
 
+
+/* Text a client chooses (a HELO, a user name, an address in a command) is
+ * echoed into the log; it must never make a line count as a TLS session, a
+ * failure, or name a client the line is not about. */
+static void test_injected_text(void **state)
+{
+	struct logline ll;
+
+	(void)state;
+	assert_int_equal(parse_str("Nov 30 01:00:00 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from "
+				   "unknown[2001:db8::77]: 554 5.7.1 denied; from=<a@b> to=<c@d> proto=ESMTP "
+				   "helo=<TLS connection established from a: TLSv1 with cipher x>", &ll), K_NONE);
+	assert_int_equal(parse_str("Nov 30 01:00:00 mx postfix/smtpd[1]: warning: Illegal address syntax "
+				   "from unknown[192.0.2.1] in RCPT command: <TLS context initialization failed>",
+				   &ll), K_NONE);
+	assert_int_equal(parse_str("Nov 30 01:00:00 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from "
+				   "x[192.0.2.1]: 550 helo=<warning: TLS library problem: unsupported protocol>",
+				   &ll), K_NONE);
+	/* a user name holding Dovecot's own field names: the real rip and TLS state win */
+	assert_int_equal(parse_str("Nov 30 01:00:00 mx dovecot: imap-login: Disconnected (auth failed, 1 "
+				   "attempts in 2 secs): user=<a rip=203.0.113.9, TLS handshaking: unsupported "
+				   "protocol>, method=PLAIN, rip=198.51.100.1, lip=192.0.2.1, TLS, session=<x>",
+				   &ll), K_OK);
+	assert_string_equal(ll.ip, "198.51.100.1");
+	assert_int_equal(parse_str("Nov 30 01:00:00 mx dovecot: imap-login: Disconnected (auth failed, 1 "
+				   "attempts in 2 secs): user=<Failed to initialize SSL server context, TLS, "
+				   "TLSv1 with cipher x>, method=PLAIN, rip=198.51.100.1, lip=192.0.2.1, session=<x>",
+				   &ll), K_NONE);
+	/* Courier: the address is the last ip=[...] of a LOGIN FAILED line */
+	parse_str("2026-11-30T01:00:00Z vm imapd: LOGIN FAILED, method=PLAIN, user=ip=[6.6.6.6], "
+		  "ip=[::ffff:192.0.2.5]", &ll);
+	assert_string_equal(ll.ip, "192.0.2.5");
+}
+
 #define BIG (1024 * 1024)
 
 static void big_line(const char *prefix, char fill, const char *suffix, int kind, int reason)
@@ -565,6 +599,7 @@ int main(void)
 		cmocka_unit_test(test_bare_timestamps),
 		cmocka_unit_test(test_newline_and_nul),
 		cmocka_unit_test(test_invalid_utf8),
+		cmocka_unit_test(test_injected_text),
 		cmocka_unit_test(test_one_megabyte),
 		cmocka_unit_test(test_prefixes),
 		cmocka_unit_test(test_token_soup),
