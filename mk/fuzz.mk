@@ -1,7 +1,7 @@
 # mk/fuzz.mk - libFuzzer targets (fuzz/, docs/hardening.md). Never installed.
 #   make fuzz            build fuzz/build/fuzz_<target> for every fuzz/fuzz_*.c
 #   make fuzz-run        run each briefly (FUZZ_SECONDS, default 10) from its seed corpus
-#   make fuzz-seeds      regenerate fuzz/corpus/<target>/ from the golden cases and fixtures
+#   make fuzz-seeds      regenerate fuzz/build/seeds/<target>/ from the golden cases and fixtures
 # The helper's sources are compiled again with clang, ASan, UBSan and the
 # fuzzer's coverage into fuzz/build/ (the normal build is not touched).
 
@@ -37,14 +37,15 @@ $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/fuzz_%.o $(FUZZ_COMMON) $(FUZZ_DIR)/libmailt
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS)
 
 fuzz-seeds:
-	./fuzz/make-seeds
+	./fuzz/make-seeds $(FUZZ_DIR)/seeds
 
-fuzz-run: fuzz
+fuzz-run: fuzz fuzz-seeds
 	@for t in $(FUZZ_BIN); do \
-	  n=$$(basename $$t); mkdir -p $(FUZZ_DIR)/corpus/$$n; \
+	  n=$$(basename $$t); mkdir -p $(FUZZ_DIR)/corpus/$$n $(FUZZ_DIR)/seeds/$$n fuzz/regress/$$n; \
 	  echo "== $$n ($(FUZZ_SECONDS) s)"; \
 	  $$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 $(FUZZ_DIR)/corpus/$$n \
-	      fuzz/corpus/$$n fuzz/regress/$$n 2>&1 | grep -E '^#[0-9]+ +DONE|ERROR|SUMMARY' || exit 1; \
+	      $(FUZZ_DIR)/seeds/$$n fuzz/regress/$$n >$(FUZZ_DIR)/$$n.log 2>&1; rc=$$?; \
+	  grep -aE 'DONE|ERROR|SUMMARY' $(FUZZ_DIR)/$$n.log; [ $$rc = 0 ] || exit 1; \
 	done
 
 fuzz-clean:
