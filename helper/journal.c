@@ -107,14 +107,25 @@ fail:
 	return -1;
 }
 
+/* journal_finish - close the entry: the manifest says state, then the
+ * marker file "closed" (holding state) is written after it. The marker lets
+ * recovery pass over the entry should its manifest be damaged later; it is
+ * best effort (a full disk): the manifest alone still says closed. */
 int journal_finish(struct journal *j, const char *state, json_t *fields, struct mt_err *err)
 {
+	char marker[JOURNAL_DIR_MAX + 16];
+	struct mt_err ignored;
+
 	json_object_set_new(j->manifest, "state", json_string(state));
 	if (fields != NULL) {
 		json_object_update(j->manifest, fields);
 		json_decref(fields);
 	}
-	return write_manifest(j, err);
+	if (write_manifest(j, err) != 0)
+		return -1;
+	snprintf(marker, sizeof(marker), "%s/closed", j->dir);
+	atomicfile_write(marker, state, strlen(state), 0, 0, 0600, &ignored);
+	return 0;
 }
 
 void journal_free(struct journal *j)
@@ -181,32 +192,51 @@ static int newest_first(const void *a, const void *b)
 		      json_string_value(json_object_get(*x, "change_id")) ?: "");
 }
 
-/* list_entries - new reference: every manifest, newest first. With err,
- * a manifest that exists but is untrusted or damaged ends the listing:
- * NULL with unsafe_file. Without, such entries are left out. */
+/* marked_closed - changes/<id>/closed, which journal_finish writes once the
+ * manifest says committed or undone, is there and trusted (safefile). */
+static int marked_closed(const char *state_dir, const char *id)
+{
+	char path[JOURNAL_DIR_MAX + 16];
+	struct safefile f;
+	struct mt_err ignored;
+
+	snprintf(path, sizeof(path), "%s/changes/%s/closed", state_dir, id);
+	if (safefile_read(path, &f, &ignored) != 0)
+		return 0;
+	safefile_free(&f);
+	return 1;
+}
+
+/* list_entries - new reference: every manifest that can be read, newest
+ * first; damaged or untrusted ones are left out. With err, such a one that
+ * is not marked closed (it may be an interrupted change, which recovery
+ * must not pass over) ends the listing: NULL with unsafe_file or io_error. */
 static json_t *list_entries(const char *state_dir, struct mt_err *err)
 {
 	char dir[MT_PATH_MAX + 16];
 	json_t *items[4 * JOURNAL_KEEP];
 	size_t n = 0;
 	json_t *list = json_array();
+	struct mt_err why = { 0 };
 	struct dirent *e;
 	DIR *d;
-	int bad = 0;
+	const char *bad = NULL;
 
 	snprintf(dir, sizeof(dir), "%s/changes", state_dir);
 	d = opendir(dir);
 	while (!bad && d != NULL && (e = readdir(d)) != NULL && n < sizeof(items) / sizeof(items[0])) {
 		if (!valid_id(e->d_name))
 			continue;
-		if (err != NULL)
-			err->code = NULL;
-		items[n] = load_manifest(state_dir, e->d_name, err);
+		why.code = NULL;
+		items[n] = load_manifest(state_dir, e->d_name, &why);
 		if (items[n] != NULL)
 			n++;
-		else if (err != NULL && err->code != NULL)
-			bad = 1;
+		else if (why.code != NULL && err != NULL && !marked_closed(state_dir, e->d_name))
+			bad = why.code;
 	}
+	if (bad)
+		mt_err_set(err, bad, "%s (an entry not marked closed may be an interrupted change: "
+			   "check it, then remove %s/%s by hand)", why.message, dir, e->d_name);
 	if (d != NULL)
 		closedir(d);
 	qsort(items, n, sizeof(items[0]), newest_first);

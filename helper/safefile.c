@@ -3,7 +3,9 @@
  *
  * Must never: follow a symlink, judge a file by its name instead of the fd
  * that is read, block on a FIFO, read without a bound, or hand a parser
- * text with a NUL byte or invalid UTF-8.
+ * text with a NUL byte. Bytes that are not UTF-8 are kept: configurations
+ * are bytes (a Latin-1 comment is common), and whoever puts file text into
+ * a reply cleans it there (mt_utf8_clean).
  */
 #define _GNU_SOURCE
 #include "safefile.h"
@@ -79,58 +81,17 @@ static int read_all(int fd, const char *path, struct safefile *f, struct mt_err 
 	return 0;
 }
 
-/* utf8_len - the length of the valid UTF-8 sequence at p (n bytes left),
- * or 0: overlong forms, surrogates and code points above U+10FFFF are not. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned cp;
-	size_t len;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2, cp = p[0] & 0x1fu;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, cp = p[0] & 0x0fu;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, cp = p[0] & 0x07u;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3fu);
-	}
-	if (len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
-		return 0;
-	if (len == 4 && (cp < 0x10000 || cp > 0x10ffff))
-		return 0;
-	return len;
-}
-
 int safefile_check_text(const char *path, const char *data, size_t len, struct mt_err *err)
 {
-	const unsigned char *p = (const unsigned char *)data;
-	size_t line = 1, i = 0, n;
+	const char *nul = memchr(data, '\0', len);
+	size_t line = 1;
 
-	while (i < len) {
-		if (p[i] == '\0') {
-			mt_err_set(err, "unsafe_file", "%s has a NUL byte on line %zu: not a text file",
-				   path, line);
-			return -1;
-		}
-		n = utf8_len(p + i, len - i);
-		if (n == 0) {
-			mt_err_set(err, "unsafe_file", "%s has bytes that are not UTF-8 on line %zu", path,
-				   line);
-			return -1;
-		}
-		line += p[i] == '\n';
-		i += n;
-	}
-	return 0;
+	if (nul == NULL)
+		return 0;
+	for (const char *p = data; p < nul; p++)
+		line += *p == '\n';
+	mt_err_set(err, "unsafe_file", "%s has a NUL byte on line %zu: not a text file", path, line);
+	return -1;
 }
 
 /* open_nofollow - open path read-only without blocking and without

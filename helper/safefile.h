@@ -4,9 +4,11 @@
  * A file is opened without following symlinks (none on the whole path where
  * the kernel has openat2) and judged on the open fd: a regular file, one
  * link, owned by root, not writable by group or others, at most
- * SAFEFILE_MAX bytes, and, unless read as binary, text: no NUL byte, valid
- * UTF-8. Opening never blocks (a FIFO is refused, not waited on). Nothing
- * here ever writes.
+ * SAFEFILE_MAX bytes, and, unless read as binary, text: no NUL byte. Other
+ * bytes are kept as they are, UTF-8 or not (a Latin-1 comment in main.cf is
+ * common): whoever puts text from a file into JSON cleans it there
+ * (mt_utf8_clean). Opening never blocks (a FIFO is refused, not waited on).
+ * Nothing here ever writes.
  */
 #ifndef MT_SAFEFILE_H
 #define MT_SAFEFILE_H
@@ -33,15 +35,14 @@ struct safefile {
  * free with safefile_free). Returns 0; 1 when the file does not exist (f
  * left empty, no error set); -1 with unsafe_file (a symlink anywhere on the
  * path, not regular, links, owner, mode, larger than SAFEFILE_MAX, a NUL
- * byte, invalid UTF-8), or io_error (open or read failure). */
+ * byte), or io_error (open or read failure). */
 int safefile_read(const char *path, struct safefile *f, struct mt_err *err);
 
 /* safefile_read_flags - safefile_read with SAFEFILE_* flags. */
 int safefile_read_flags(const char *path, struct safefile *f, unsigned flags, struct mt_err *err);
 
-/* safefile_check_text - 0 when data[0..len) has no NUL byte and is valid
- * UTF-8 (no overlong form, surrogate or code point above U+10FFFF); else
- * -1 with unsafe_file naming path and the line. */
+/* safefile_check_text - 0 when data[0..len) has no NUL byte (any other
+ * byte is text here); else -1 with unsafe_file naming path and the line. */
 int safefile_check_text(const char *path, const char *data, size_t len, struct mt_err *err);
 
 /* safefile_free - release f's data; f may be zeroed or already freed. */

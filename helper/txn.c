@@ -279,6 +279,7 @@ static json_t *files_json(const struct plan *pl, const char *service)
 				    f->remove ? "" : f->after, f->remove ? 0 : f->after_len);
 		if (diff == NULL)
 			reply_fatal_oom();   /* an empty diff would misstate the change */
+		mt_utf8_clean(diff);         /* a file's bytes need not be UTF-8 */
 		json_array_append_new(files, json_pack("{s:s, s:s, s:b}", "path", f->path, "diff",
 						       diff, "changed", plan_changed(f)));
 		free(diff);

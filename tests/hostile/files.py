@@ -80,11 +80,6 @@ def make_nul(base, t):
         f.write(b"# hidden\0 bytes\n" + data.replace(b"\n", b"\n\0", 1))
 
 
-def make_bad_utf8(base, t):
-    with open(t, "ab") as f:
-        f.write(b"# caf\xe9 \xff\xfe\xc0\xaf\n")
-
-
 def make_parent_symlink(base, t):
     """The directory holding the file becomes a symlink to a copy elsewhere."""
     d = os.path.dirname(t)
@@ -108,7 +103,6 @@ FILE_CASES = [
     ("a character device", make_device, {"unsafe_file"}, "not a regular file"),
     ("100 MB large", make_huge, {"unsafe_file", "io_error"}, "larger than"),
     ("with NUL bytes", make_nul, {"unsafe_file", "io_error"}, "NUL"),
-    ("with invalid UTF-8", make_bad_utf8, {"unsafe_file", "io_error"}, "UTF-8"),
     ("in a symlinked directory", make_parent_symlink, {"unsafe_file"}, "symbolic link"),
 ]
 
@@ -118,9 +112,8 @@ FILE_CASES = [
 SERVICE_CASES = {
     "dovecot": [c[0] for c in FILE_CASES],
     "postfix": ["a symlink", "owned by another user", "a FIFO", "100 MB large", "with NUL bytes",
-                "with invalid UTF-8", "in a symlinked directory"],
-    "courier": ["a symlink", "a hard link", "a FIFO", "a character device", "with NUL bytes",
-                "with invalid UTF-8"],
+                "in a symlinked directory"],
+    "courier": ["a symlink", "a hard link", "a FIFO", "a character device", "with NUL bytes"],
 }
 
 
@@ -178,8 +171,24 @@ def entry_dir(base, cid):
     return os.path.join(base, "state", "changes", cid)
 
 
+def marker(base, cid):
+    """What the entry's `closed` marker holds, or None."""
+    try:
+        with open(os.path.join(entry_dir(base, cid), "closed")) as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+
+
+def unmark(base, cid):
+    if marker(base, cid) is not None:
+        os.unlink(os.path.join(entry_dir(base, cid), "closed"))
+
+
 def open_entry(base, cid):
-    """Turn the committed entry back into one an interrupted change left."""
+    """Turn the committed entry back into one an interrupted change left:
+    state open, and no `closed` marker (written only once an entry closes)."""
+    unmark(base, cid)
     mpath = os.path.join(entry_dir(base, cid), "manifest.json")
     with open(mpath) as f:
         m = json.load(f)
@@ -320,10 +329,108 @@ def test_untampered_control():
        "control: an untampered open entry is recovered and the change goes on", (rc, r))
 
 
+# ---------------------------------------------------------------- damaged closed entries
+# Recovery acts only on open entries. A closed one (committed or undone) is
+# history: damaged, it must not block every later change; history leaves it
+# out. journal_finish writes the marker `closed` after the manifest says so,
+# which tells a damaged closed entry from one that may be an interrupted change.
+def damage_garbage(mpath):
+    with open(mpath, "w") as f:
+        f.write("{\"state\": \"committed\", \"files\": [{\"path\": ")
+
+
+def damage_owner(mpath):
+    os.chown(mpath, NOBODY, NOBODY)
+
+
+def damage_symlink(mpath):
+    os.rename(mpath, mpath + ".real")
+    os.symlink(mpath + ".real", mpath)
+
+
+def damage_records(mpath):
+    """Well-formed JSON, but file records no recovery could use and a
+    missing original: closed, it is never checked."""
+    with open(mpath) as f:
+        m = json.load(f)
+    m["files"][0]["path"] = 7
+    m["files"][0]["mode"] = "rwx"
+    write_json(mpath, m, 0o600)
+    os.unlink(os.path.join(os.path.dirname(mpath), "0.orig"))
+
+
+# name, damage, whether history can still list the entry (its manifest reads)
+CLOSED_CASES = [
+    ("garbage", damage_garbage, False),
+    ("owned by another user", damage_owner, False),
+    ("a symlink", damage_symlink, False),
+    ("with unusable records and no .orig", damage_records, True),
+]
+
+
+def floor_line(target):
+    with open(target, "rb") as f:
+        return [l for l in f.read().split(b"\n") if l.startswith(b"ssl_min_protocol")]
+
+
+def check_closed_case(name, damage, listed):
+    tag = name.replace(" ", "-").replace(".", "")
+    base, prof, target, cid = committed(f"closed-{tag}")
+    ok(marker(base, cid) == "committed", f"journal: a committed entry is marked closed ({name})",
+       marker(base, cid))
+    damage(os.path.join(entry_dir(base, cid), "manifest.json"))
+    entry = snapshot(entry_dir(base, cid))
+    rc, r, _ = run(prof, set_req("dovecot", floors={"dovecot": "TLSv1.2"}), timeout=20)
+    ok(rc == 0 and (r or {}).get("ok") is True and floor_line(target) == [b"ssl_min_protocol = TLSv1.2"]
+       and not any(w["code"] == "recovered" for w in r.get("warnings", [])),
+       f"journal: a closed entry's manifest {name}: the next change goes on (exit {rc})", (rc, r))
+    new = (r or {}).get("change_id")
+    ok(snapshot(entry_dir(base, cid)) == entry,
+       f"journal: a closed entry's manifest {name}: recovery left that entry alone",
+       diff(entry, snapshot(entry_dir(base, cid))))
+    rc, h, _ = run(prof, {"api": 1, "action": "history"})
+    ids = [c.get("change_id") for c in (h or {}).get("changes", [])]
+    ok(rc == 0 and new in ids and (cid in ids) == listed,
+       f"journal: a closed entry's manifest {name}: history lists the new change, "
+       f"{'and the entry' if listed else 'leaves the entry out'}", (rc, h))
+
+
+def test_closed_entries():
+    for name, damage, listed in CLOSED_CASES:
+        check_closed_case(name, damage, listed)
+    # An entry that is not marked closed (an interrupted change, or one a
+    # helper before the marker closed) whose manifest cannot be read may be
+    # the change recovery must undo: refused, nothing changed.
+    base, prof, target, cid = committed("closed-unmarked")
+    unmark(base, cid)
+    damage_garbage(os.path.join(entry_dir(base, cid), "manifest.json"))
+    tops = [os.path.join(base, "etc"), os.path.join(base, "state")]
+    before = snapshot(*tops)
+    rc, r, _ = run(prof, set_req("dovecot", floors={"dovecot": "TLSv1.2"}), timeout=20)
+    changed = [p for p in diff(before, snapshot(*tops)) if not p.endswith("/lock")]
+    ok(refused(rc, r, {"unsafe_file"}, "remove") and cid in message(r) and not changed,
+       f"journal: a garbage manifest not marked closed: unsafe_file naming the entry (exit {rc}), "
+       "no file changed", (rc, r, changed))
+    # A damaged closed entry next to an intact open one: the open one is
+    # recovered, the change goes on.
+    base, prof, target, old = committed("closed-and-open")
+    rc, r, _ = run(prof, set_req("dovecot", floors={"dovecot": "TLSv1.1"}))
+    damage_garbage(os.path.join(entry_dir(base, old), "manifest.json"))
+    interrupted = r["change_id"]
+    open_entry(base, interrupted)
+    rc, r, _ = run(prof, set_req("dovecot", floors={"dovecot": "TLSv1.2"}))
+    ok(rc == 0 and any(w["code"] == "recovered" for w in r.get("warnings", []))
+       and floor_line(target) == [b"ssl_min_protocol = TLSv1.2"]
+       and marker(base, interrupted) == "undone",
+       "journal: a damaged closed entry and an intact open one: the open one is recovered (and "
+       "marked closed: undone), the change goes on", (rc, r, marker(base, interrupted)))
+
+
 def main():
     test_files()
     test_state()
     test_untampered_control()
+    test_closed_entries()
 
 
 if __name__ == "__main__":

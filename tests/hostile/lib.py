@@ -105,8 +105,9 @@ def write_json(path, obj, mode=0o644):
 
 
 def run(profile, request, helper=None, env=None, timeout=60, raw=None, preexec=None, pass_fds=()):
-    """Run the helper once: (exit status, reply or None, stderr bytes).
-    A helper that does not answer within timeout is (-9, None, b"timeout")."""
+    """Run the helper once: (exit status, reply or None, stderr bytes). The
+    reply is None unless stdout is one JSON text in strict UTF-8. A helper
+    that does not answer within timeout is (-9, None, b"timeout")."""
     data = raw if raw is not None else json.dumps(request).encode()
     argv = [helper or HELPER] + (["--profile", profile] if profile else [])
     try:
@@ -114,8 +115,8 @@ def run(profile, request, helper=None, env=None, timeout=60, raw=None, preexec=N
                            preexec_fn=preexec, pass_fds=pass_fds)
     except subprocess.TimeoutExpired:
         return -9, None, b"timeout"
-    try:
-        reply = json.loads(p.stdout)
+    try:  # a reply is UTF-8 JSON: bytes that are not UTF-8 make it None
+        reply = json.loads(p.stdout.decode("utf-8", "strict"))
     except ValueError:
         reply = None
     return p.returncode, reply, p.stderr
