@@ -149,6 +149,8 @@ static void read_file(struct mt_ctx *ctx, struct diag *d, const struct window *w
 		if (e.message[0] == '\0')
 			return;
 	}
+	if (e.code != NULL && strcmp(e.code, "internal") == 0)
+		reply_fatal_oom();   /* out of memory is never "unreadable" */
 	snprintf(msg, sizeof(msg), "%s", e.message);
 	mt_utf8_clean(msg);
 	reply_warn(ctx->reply, "log_unreadable", msg);

@@ -9,6 +9,7 @@
 
 #include "err.h"
 #include "logline.h"
+#include "reply.h"
 #include "tlsver.h"
 
 #define HASH_SLOTS 8192   /* power of two, >= 2 * the larger table */
@@ -454,7 +455,7 @@ static json_t *failures_json(const struct diag *d, int top)
 	int *idx = malloc(sizeof(int) * (size_t)(d->nfailures + 1));
 
 	if (idx == NULL)
-		return arr;
+		reply_fatal_oom();   /* never a reply with rows silently missing */
 	for (int i = 0; i < d->nfailures; i++)
 		idx[i] = i;
 	sort_d = d;
@@ -486,7 +487,7 @@ static json_t *clients_json(const struct diag *d, int top)
 	int n = 0;
 
 	if (rows == NULL)
-		return arr;
+		reply_fatal_oom();
 	for (int c = 0; c < d->nclients; c++)
 		for (int s = 1; s < DIAG_NSVC; s++) {
 			unsigned long long tot = 0, best = 0;

@@ -235,7 +235,7 @@ int logscan_file(const char *path, logscan_filter filter, logscan_fn fn, void *a
 		goto out;
 	}
 	if (splitter_init(&s, LOGSCAN_BLOCK, filter, fn, arg, st) != 0) {
-		mt_err_set(err, "io_error", "out of memory reading log %s", path);
+		mt_err_set(err, "internal", "out of memory reading log %s", path);
 		goto out;
 	}
 	if (is_gzip(fd) ? read_gzip(&s, fd, (unsigned long long)sb.st_size, &why) != 0

@@ -49,7 +49,7 @@ typedef const char *(*logscan_filter)(const char *p, const char *end);
 /* logscan_file - stream path into fn; stats are added to *st. Returns 0, or
  * -1 with io_error (missing, unreadable, not a regular file, a symlink, a
  * read or decompression error, truncated or over-expanding gzip data; lines
- * already given stay given). A read the deadline stopped returns 0 with
+ * already given stay given), or with internal when out of memory. A read the deadline stopped returns 0 with
  * st->stopped set. */
 int logscan_file(const char *path, logscan_filter filter, logscan_fn fn, void *arg,
 		 struct logscan_stats *st, struct mt_err *err);
