@@ -323,7 +323,8 @@ static int crp_rec_set(struct crp *c, const char *kind, const char *file, json_t
 		       const char *written)
 {
 	if (planstate_set(c->state, kind, file, "", previous, written) != 0) {
-		mt_err_set(c->err, "internal", "out of memory recording the Courier change");
+		mt_err_set(c->err, "internal", "cannot record the previous value in the state "
+			   "(a value that is not UTF-8, or out of memory): nothing was changed");
 		return -1;
 	}
 	return 0;

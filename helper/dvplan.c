@@ -417,7 +417,8 @@ static int dvp_rec_set(struct dvp *d, const char *kind, const struct dvp_loc *lo
 		       const char *written)
 {
 	if (planstate_set(d->state, kind, loc->file, loc->section, previous, written) != 0) {
-		mt_err_set(d->err, "internal", "out of memory recording the Dovecot change");
+		mt_err_set(d->err, "internal", "cannot record the previous value in the state "
+			   "(a value that is not UTF-8, or out of memory): nothing was changed");
 		return -1;
 	}
 	return 0;

@@ -1096,7 +1096,8 @@ static int pf_record_set(json_t *state, const char *table, const char *id, const
 				written);
 
 	if (t == NULL || rec == NULL || json_object_set_new(t, id, rec) != 0) {
-		mt_err_set(err, "internal", "cannot record the previous value of %s in the state",
+		mt_err_set(err, "internal", "cannot record the previous value of %s in the state "
+			   "(a value that is not UTF-8, or out of memory): nothing was changed",
 			   id);
 		return -1;
 	}
