@@ -137,3 +137,13 @@ char *fz_text(const struct fz_part *part)
 	s[part->len] = '\0';
 	return s;
 }
+
+void fz_write_parts(const char *const *files, size_t count, const struct fz_part *parts, size_t n)
+{
+	for (size_t i = 0; i < count; i++) {
+		if (i + 1 < n)
+			fz_write(files[i], parts[i + 1].p, parts[i + 1].len);
+		else
+			fz_unlink(files[i]);
+	}
+}

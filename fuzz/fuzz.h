@@ -44,6 +44,10 @@ void fz_write(const char *rel, const char *text, size_t len);
 /* fz_unlink - remove fz_dir()/rel if it exists. */
 void fz_unlink(const char *rel);
 
+/* fz_write_parts - files[i] (relative to fz_dir()) gets parts[i + 1] for
+ * i < count; a file without its part (n <= i + 1) is removed. */
+void fz_write_parts(const char *const *files, size_t count, const struct fz_part *parts, size_t n);
+
 /* fz_include_escapes - 1 when a Dovecot text could make the reader leave
  * fz_dir(): an `!include` pattern that is absolute, uses `~` or `$`, or any
  * "..". Such inputs are skipped so that the fuzzer never reads /proc or

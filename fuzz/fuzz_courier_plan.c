@@ -31,12 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		   "\"gnutls_cli\": \"/nonexistent/gnutls-cli\"}");
 	if (n < 2)
 		return 0;
-	for (size_t i = 0; i < 4; i++) {
-		if (i + 1 < n)
-			fz_write(files[i], parts[i + 1].p, parts[i + 1].len);
-		else
-			fz_unlink(files[i]);
-	}
+	fz_write_parts(files, 4, parts, n);
 	fz_plan_step(&courier_adapter, &p, "5.0.13", fz_opt(&parts[0], 10) & 1 ? "gnutls" : "openssl",
 		     &parts[0]);
 	return 0;

@@ -31,12 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		   "\"dovecot\": \"/nonexistent/dovecot\", \"doveconf\": \"/nonexistent/doveconf\"}");
 	if (n < 2 || fz_include_escapes((const char *)data, size))
 		return 0;
-	for (size_t i = 0; i < 4; i++) {
-		if (i + 1 < n)
-			fz_write(files[i], parts[i + 1].p, parts[i + 1].len);
-		else
-			fz_unlink(files[i]);
-	}
+	fz_write_parts(files, 4, parts, n);
 	fz_plan_step(&dovecot_adapter, &p, fz_opt(&parts[0], 10) & 1 ? "2.2.36" : "2.3.19.1", "openssl",
 		     &parts[0]);
 	return 0;
