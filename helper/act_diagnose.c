@@ -122,29 +122,35 @@ static int parse_request(json_t *params, struct window *w, struct options *o, st
 
 struct reading {
 	struct logscan_stats st;
-	int tried, read_ok, skipped;
+	int tried, read_ok;
+	struct diag *d;
+	const struct window *w;
 };
 
-/* read_file - one log file into d, unless it ended before the window.
- * A file that cannot be read is a warning. */
-static void read_file(struct mt_ctx *ctx, struct diag *d, const struct window *w,
-		      const char *path, struct reading *rd)
+/* opened - logscan's open hook: a file last written before the window is
+ * left unread (every line is older); otherwise its mtime gives the year and
+ * time zone of its syslog times. */
+static int opened(time_t mtime, void *arg)
+{
+	struct reading *rd = arg;
+
+	if (rd->w->has_since && mtime < rd->w->since)
+		return 1;
+	diag_set_file(rd->d, mtime);
+	return 0;
+}
+
+/* read_file - one log file into rd->d. A file that cannot be read is a
+ * warning; one that broke off still counts with the lines it gave. */
+static void read_file(struct mt_ctx *ctx, const char *path, struct reading *rd)
 {
 	struct mt_err e = { 0 };
-	time_t mtime = logscan_mtime(path);
-	unsigned long long before;
+	unsigned long long before = rd->st.bytes;
 	char msg[700];
 
 	rd->tried++;
-	if (w->has_since && mtime != (time_t)-1 && mtime < w->since) {
-		rd->skipped++;   /* every line is older than the window */
-		rd->read_ok++;
-		return;
-	}
-	diag_set_file(d, mtime);
-	before = rd->st.bytes;
-	if (logscan_file(path, logfilter_next, diag_line, d, &rd->st, &e) == 0 ||
-	    rd->st.bytes > before) {   /* a read that broke off still gave its lines */
+	if (logscan_file(path, logfilter_next, diag_line, rd->d, &rd->st, &e) == 0 ||
+	    rd->st.bytes > before) {
 		rd->read_ok++;
 		if (e.message[0] == '\0')
 			return;
@@ -156,10 +162,9 @@ static void read_file(struct mt_ctx *ctx, struct diag *d, const struct window *w
 	reply_warn(ctx->reply, "log_unreadable", msg);
 }
 
-/* read_logs - every log of the profile (with its rotations) into d.
+/* read_logs - every log of the profile (with its rotations) into rd->d.
  * Returns 0, or -1 with err (a bad log path, out of memory). */
-static int read_logs(struct mt_ctx *ctx, struct diag *d, const struct window *w, int rotated,
-		     struct reading *rd, struct mt_err *err)
+static int read_logs(struct mt_ctx *ctx, int rotated, struct reading *rd, struct mt_err *err)
 {
 	struct logset *ls = malloc(sizeof(*ls));
 	json_t *logs = profile_list(ctx->profile, NULL, "logs"), *path;
@@ -181,7 +186,7 @@ static int read_logs(struct mt_ctx *ctx, struct diag *d, const struct window *w,
 			reply_warn(ctx->reply, "rotations_left_out",
 				   "only the newest rotations of a log are read: older ones are left out");
 		for (int k = 0; k < ls->n && !rd->st.stopped; k++)
-			read_file(ctx, d, w, ls->path[k], rd);
+			read_file(ctx, ls->path[k], rd);
 	}
 	free(ls);
 	return rc;
@@ -202,13 +207,17 @@ int act_diagnose(struct mt_ctx *ctx, struct mt_err *err)
 	if (parse_request(ctx->req->params, &w, &o, err) != 0)
 		return -1;
 	rd.st.deadline = t0 + (double)o.deadline_ms;
+	rd.st.on_open = opened;
+	rd.st.open_arg = &rd;
+	rd.w = &w;
 	gmtime_r(&now, &tm);
 	d = diag_new(w.has_since, w.since, w.has_until, w.until, tm.tm_year + 1900);
 	if (d == NULL) {
 		mt_err_set(err, "internal", "out of memory");
 		return -1;
 	}
-	if (read_logs(ctx, d, &w, o.rotated, &rd, err) != 0)
+	rd.d = d;
+	if (read_logs(ctx, o.rotated, &rd, err) != 0)
 		goto out;
 	if (rd.read_ok == 0) {
 		mt_err_set(err, "io_error", rd.tried == 0 ? "the profile names no log" :
@@ -222,7 +231,7 @@ int act_diagnose(struct mt_ctx *ctx, struct mt_err *err)
 		reply_warn(ctx->reply, "versions_not_logged",
 			   "some services do not log negotiated versions: see \"visibility\"");
 	json_object_set_new(ctx->reply, "stats", json_pack("{s:I, s:i, s:I, s:I, s:I, s:I, s:b, s:f}",
-		"files", (json_int_t)rd.st.files, "files_skipped", rd.skipped,
+		"files", (json_int_t)rd.st.files, "files_skipped", (int)rd.st.skipped,
 		"bytes", (json_int_t)rd.st.bytes, "lines", (json_int_t)rd.st.lines,
 		"long_lines_skipped", (json_int_t)rd.st.long_lines,
 		"tls_lines", (json_int_t)diag_tls_lines(d), "deadline_reached", rd.st.stopped,

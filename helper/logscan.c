@@ -234,6 +234,11 @@ int logscan_file(const char *path, logscan_filter filter, logscan_fn fn, void *a
 		mt_err_set(err, "io_error", "log %s is not a regular file", path);
 		goto out;
 	}
+	if (st->on_open != NULL && st->on_open(sb.st_mtime, st->open_arg)) {
+		st->skipped++;
+		rc = 0;
+		goto out;
+	}
 	if (splitter_init(&s, LOGSCAN_BLOCK, filter, fn, arg, st) != 0) {
 		mt_err_set(err, "internal", "out of memory reading log %s", path);
 		goto out;
@@ -252,11 +257,4 @@ out:
 	}
 	close(fd);
 	return rc;
-}
-
-time_t logscan_mtime(const char *path)
-{
-	struct stat sb;
-
-	return lstat(path, &sb) == 0 ? sb.st_mtime : (time_t)-1;
 }

@@ -27,7 +27,13 @@
 
 #define LOGSCAN_GZIP_RATIO 256  /* a .gz that expands more is left out there */
 
-/* The state of a read across files: counters out, the deadline in. */
+/* logscan_open_fn - told the modification time of a file just opened (by
+ * fstat on its descriptor: the file that will be read) before its first
+ * line; returns 1 to leave the file unread, 0 to read it. */
+typedef int (*logscan_open_fn)(time_t mtime, void *arg);
+
+/* The state of a read across files: counters out; the deadline and the
+ * open hook in. */
 struct logscan_stats {
 	unsigned long long bytes;      /* bytes read (decompressed for .gz) */
 	unsigned long long lines;      /* lines read, long ones left out */
@@ -36,6 +42,9 @@ struct logscan_stats {
 	double deadline;               /* in: CLOCK_MONOTONIC ms after which reading
 					  stops (logscan_now_ms() + budget); 0: none */
 	int stopped;                   /* out: the deadline stopped a read */
+	logscan_open_fn on_open;       /* in: NULL, or called for each file opened */
+	void *open_arg;                /* in: on_open's arg */
+	unsigned long long skipped;    /* out: files on_open left unread */
 };
 
 /* logscan_fn - called once per line let through: line[0..len) without its
@@ -56,10 +65,6 @@ int logscan_file(const char *path, logscan_filter filter, logscan_fn fn, void *a
 
 /* logscan_now_ms - CLOCK_MONOTONIC in milliseconds (for deadline). */
 double logscan_now_ms(void);
-
-/* logscan_mtime - the modification time of path (not followed if a
- * symlink), or (time_t)-1. */
-time_t logscan_mtime(const char *path);
 
 /* logscan_buf - the same on memory, block by block as the file reader
  * uses it (for tests): feeds buf[0..len) in blocks of block bytes
